@@ -1,0 +1,97 @@
+"""The one place that reads the chatbot's settings.
+
+Lookup order, for every name in ``DEFAULTS``: the Django setting of that name (which the
+demo site fills from the environment with django-environ), else the default below. The
+result is cached and reset on ``setting_changed`` so ``override_settings`` works in tests.
+Per-shop values (enabled, assistant, welcome text, colours) live in the database
+(``chatbot.models.ShopChatSettings``) and fall back to these.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS: dict[str, Any] = {
+    "CHATBOT_ENABLED": True,
+    "CHATBOT_SHOP_ID": "demo",
+    "CHATBOT_ASSISTANT": "auto",
+    "CHATBOT_NODE_URL": "",
+    "CHATBOT_SSO_SECRET": "",
+    "CHATBOT_WEBHOOK_SECRET": "",
+    "CHATBOT_SHOP_ADAPTER": "",
+    # Longest shopper message we accept; longer gets a clear 413.
+    "CHATBOT_MAX_MESSAGE_CHARS": 4000,
+    # Per-visitor limit on state-changing routes: this many requests per window.
+    "CHATBOT_RATE_LIMIT": 20,
+    "CHATBOT_RATE_LIMIT_WINDOW": 60,
+    # Guest cookie: signed, HttpOnly, SameSite=Lax.
+    "CHATBOT_GUEST_COOKIE": "chatbot_guest",
+    "CHATBOT_GUEST_COOKIE_AGE": 60 * 60 * 24 * 365,
+    # Token lifetime for the local engine's event stream and Stream user tokens.
+    "CHATBOT_TOKEN_TTL": 60 * 60,
+    # Worker threads that run reply jobs in each app process.
+    "CHATBOT_REPLY_WORKERS": 16,
+    "STREAM_CHAT_ENABLED": False,
+    "STREAM_CHAT_API_KEY": "",
+    "STREAM_CHAT_API_SECRET": "",
+    "STREAM_CHAT_BASE_URL": "",
+    "COZE_API_BASE": "https://api.coze.cn",
+    "COZE_BOT_ID": "",
+    "COZE_OAUTH_APP_ID": "",
+    "COZE_OAUTH_KEY_ID": "",
+    "COZE_OAUTH_PRIVATE_KEY": "",
+    "COZE_OAUTH_PRIVATE_KEY_FILE": "",
+    "COZE_API_TOKEN": "",
+    "OPENAI_BASE_URL": "",
+    "OPENAI_API_KEY": "",
+    "OPENAI_MODEL": "",
+    "REDIS_URL": "",
+}
+
+
+@lru_cache(maxsize=1)
+def get_config() -> dict[str, Any]:
+    return {name: getattr(settings, name, default) for name, default in DEFAULTS.items()}
+
+
+def get(name: str) -> Any:
+    return get_config()[name]
+
+
+@receiver(setting_changed)
+def _reset_config(*, setting: str, **kwargs: Any) -> None:
+    if setting in DEFAULTS:
+        get_config.cache_clear()
+
+
+def stream_enabled() -> bool:
+    cfg = get_config()
+    return bool(cfg["STREAM_CHAT_ENABLED"] and cfg["STREAM_CHAT_API_KEY"] and cfg["STREAM_CHAT_API_SECRET"])
+
+
+def coze_configured() -> bool:
+    cfg = get_config()
+    has_auth = bool(cfg["COZE_API_TOKEN"]) or bool(
+        cfg["COZE_OAUTH_APP_ID"]
+        and cfg["COZE_OAUTH_KEY_ID"]
+        and (cfg["COZE_OAUTH_PRIVATE_KEY"] or cfg["COZE_OAUTH_PRIVATE_KEY_FILE"])
+    )
+    return bool(cfg["COZE_BOT_ID"]) and has_auth
+
+
+def default_assistant_name() -> str:
+    """``auto`` picks coze if its keys are set, else gateway if CHATBOT_NODE_URL is set,
+    else local (DESIGN.md)."""
+    chosen = str(get("CHATBOT_ASSISTANT") or "auto").lower()
+    if chosen != "auto":
+        return chosen
+    if coze_configured():
+        return "coze"
+    if get("CHATBOT_NODE_URL"):
+        return "gateway"
+    return "local"

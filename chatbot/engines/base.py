@@ -1,0 +1,70 @@
+"""The chat-engine seam: where messages live and how they reach the browser.
+
+One module per engine (``local``, ``stream``), each exporting one :class:`ChatEngine`
+subclass. The reply pipeline (``chatbot.pipeline``) talks to engines only through this
+interface; views use ``session_payload`` for the token route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..assistants.base import FinalReply, ProductCard, Shopper
+    from ..models import Conversation, Message
+
+
+class ReplyWriter:
+    """Receives one assistant reply as it is produced. The pipeline calls ``thinking``
+    first, then any number of ``delta``/``products``/``quick_replies``/``handoff``, then
+    exactly one of ``finish`` or ``fail``. ``stop_requested`` turns true when the shopper
+    pressed stop (the pipeline then ends the reply early with what it has)."""
+
+    def thinking(self) -> None:
+        raise NotImplementedError
+
+    def delta(self, text: str) -> None:
+        raise NotImplementedError
+
+    def products(self, cards: Sequence[ProductCard]) -> None:
+        raise NotImplementedError
+
+    def quick_replies(self, options: Sequence[str]) -> None:
+        raise NotImplementedError
+
+    def handoff(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def finish(self, final: FinalReply, *, stopped: bool = False) -> None:
+        raise NotImplementedError
+
+    def fail(self, visible_text: str, *, retryable: bool, code: str) -> None:
+        raise NotImplementedError
+
+    @property
+    def stop_requested(self) -> bool:
+        return False
+
+
+class ChatEngine:
+    name = "base"
+
+    def session_payload(self, conversation: Conversation, shopper: Shopper) -> dict[str, Any]:
+        """Engine-specific fields of the token route's answer: at least ``token``,
+        ``apiKey`` (may be empty for local), ``engine`` and ``channel``."""
+        raise NotImplementedError
+
+    def deliver_shopper_message(self, conversation: Conversation, message: Message) -> None:
+        """The shopper's stored message reaches the engine (local: an event; Stream: a
+        channel message posted as the shopper)."""
+        raise NotImplementedError
+
+    def deliver_message(self, conversation: Conversation, message: Message) -> None:
+        """A finished non-streamed message (staff, system notice) reaches the shopper."""
+        raise NotImplementedError
+
+    def open_reply(self, conversation: Conversation, reply: Message) -> ReplyWriter:
+        """Start streaming the assistant message ``reply`` (already stored, status
+        pending)."""
+        raise NotImplementedError

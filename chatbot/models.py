@@ -1,0 +1,142 @@
+"""What the chatbot stores: per-shop settings, conversations and their messages.
+
+Shops are referred to by their id (the host's slug) as plain strings, so the app does not
+depend on the host's models.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+ASSISTANT_CHOICES = [
+    ("", _("Site default (CHATBOT_ASSISTANT)")),
+    ("local", _("Built-in shop assistant")),
+    ("coze", _("Coze bot")),
+    ("openai", _("OpenAI-compatible model")),
+    ("gateway", _("Remote chatbot gateway")),
+]
+
+
+class ShopChatSettings(models.Model):
+    """Per-shop chat settings, edited in Django admin; the environment gives defaults."""
+
+    class Position(models.TextChoices):
+        BOTTOM_RIGHT = "bottom-right", _("Bottom right")
+        BOTTOM_LEFT = "bottom-left", _("Bottom left")
+
+    shop_id = models.CharField(_("shop id"), max_length=50, unique=True)
+    enabled = models.BooleanField(_("chat enabled"), default=True)
+    assistant = models.CharField(_("assistant"), max_length=16, blank=True, choices=ASSISTANT_CHOICES)
+    coze_bot_id = models.CharField(_("Coze bot id"), max_length=64, blank=True)
+    welcome_message = models.CharField(_("welcome message"), max_length=300, blank=True)
+    button_color = models.CharField(
+        _("button colour"),
+        max_length=7,
+        default="#E53935",
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("A hex colour such as #E53935."))],
+    )
+    position = models.CharField(_("position"), max_length=16, choices=Position.choices, default=Position.BOTTOM_RIGHT)
+    business_hours = models.CharField(
+        _("business hours"), max_length=120, blank=True, help_text=_("Shown in the hand-off notice, e.g. Mon–Fri 9:00–18:00.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("shop chat settings")
+        verbose_name_plural = _("shop chat settings")
+
+    def __str__(self) -> str:
+        return self.shop_id
+
+
+class Conversation(models.Model):
+    """One conversation per shop and shopper."""
+
+    shop_id = models.CharField(_("shop id"), max_length=50)
+    chat_user_id = models.CharField(_("chat user id"), max_length=64)
+    customer_ref = models.CharField(_("customer"), max_length=64, blank=True, null=True)
+    display_name = models.CharField(_("display name"), max_length=120, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    # Assistant memory such as the Coze conversation id (see AssistantContext.state).
+    assistant_state = models.JSONField(default=dict, blank=True)
+    # Set when the shopper asked for a person; the assistant stays quiet until cleared.
+    handoff_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        constraints = [
+            models.UniqueConstraint(fields=["shop_id", "chat_user_id"], name="conversation_one_per_shop_and_shopper"),
+        ]
+        indexes = [models.Index(fields=["shop_id", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} · {self.display_name or self.chat_user_id}"
+
+    @property
+    def channel_id(self) -> str:
+        """Deterministic channel id shared by every engine (Stream allows [a-z0-9_-], ≤64)."""
+        return f"{self.shop_id}-{self.chat_user_id}"[:64]
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        SHOPPER = "shopper", _("Shopper")
+        ASSISTANT = "assistant", _("Assistant")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")  # a shopper's message, stored
+        PENDING = "pending", _("Waiting for the assistant")
+        STREAMING = "streaming", _("Streaming")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        STOPPED = "stopped", _("Stopped by the shopper")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    text = models.TextField(_("text"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    client_message_id = models.CharField(_("client message id"), max_length=64, null=True, blank=True)
+    # For an assistant message: the shopper message it answers.
+    reply_to = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    intent = models.CharField(_("intent"), max_length=20, blank=True)
+    products = models.JSONField(default=list, blank=True)
+    quick_replies = models.JSONField(default=list, blank=True)
+    handoff = models.BooleanField(default=False)
+    error_code = models.CharField(max_length=40, blank=True)
+    # The id this message has on a remote engine (Stream), to update it in place.
+    engine_message_id = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_message_id"],
+                name="message_client_id_unique_per_conversation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.text[:40]}"
+
+
+class WebhookDelivery(models.Model):
+    """Webhook ids already handled, so a retried delivery is processed once."""
+
+    webhook_id = models.CharField(max_length=100, unique=True)
+    event_type = models.CharField(max_length=60, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")

@@ -1,0 +1,41 @@
+"""Shared fixtures. Each area keeps its own fixtures in its subfolder's conftest."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_shop(db):
+    from storefront.models import Shop
+
+    def make(slug="acme", **kwargs):
+        defaults = {"name": slug.title(), "currency": "USD", "language": "en"}
+        defaults.update(kwargs)
+        return Shop.objects.create(slug=slug, **defaults)
+
+    return make
+
+
+@pytest.fixture
+def make_product(db):
+    from storefront.models import Category, Product
+
+    def make(shop, sku, name, price="10.00", stock=5, category="General", description=""):
+        cat, _ = Category.objects.get_or_create(
+            shop=shop, name=category, defaults={"slug": category.lower().replace(" ", "-")}
+        )
+        return Product.objects.create(
+            shop=shop, sku=sku, name=name, price=Decimal(price), stock=stock, category=cat,
+            description=description,
+        )
+
+    return make
