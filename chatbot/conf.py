@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_TOKEN_TTL": 60 * 60,
     # Worker threads that run reply jobs in each app process.
     "CHATBOT_REPLY_WORKERS": 16,
+    # "thread" (a worker pool) or "inline" (in the caller: tests, management commands).
+    "CHATBOT_REPLY_MODE": "thread",
     "STREAM_CHAT_ENABLED": False,
     "STREAM_CHAT_API_KEY": "",
     "STREAM_CHAT_API_SECRET": "",

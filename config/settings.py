@@ -34,6 +34,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, even a health check or an error from later middleware, carries
+    # the request id.
+    "config.request_id.RequestIdMiddleware",
+    # Before SecurityMiddleware and host validation: fly's checks use the machine's private
+    # address as Host over plain HTTP (see chatbot.health.HealthCheckMiddleware).
+    "chatbot.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,12 +134,13 @@ SPECTACULAR_SETTINGS = {
 
 # --- The chatbot app (names fixed by DESIGN.md; chatbot.conf reads them) ---
 CHATBOT_ENABLED = env.bool("CHATBOT_ENABLED", default=True)
+CHATBOT_REPLY_MODE = env.str("CHATBOT_REPLY_MODE", default="thread")
 CHATBOT_SHOP_ID = env.str("CHATBOT_SHOP_ID", default="demo")
 CHATBOT_ASSISTANT = env.str("CHATBOT_ASSISTANT", default="auto")
 CHATBOT_NODE_URL = env.str("CHATBOT_NODE_URL", default="")
 CHATBOT_SSO_SECRET = env.str("CHATBOT_SSO_SECRET", default="")
 CHATBOT_WEBHOOK_SECRET = env.str("CHATBOT_WEBHOOK_SECRET", default="")
-CHATBOT_SHOP_ADAPTER = "storefront.chat_adapter.StorefrontAdapter"
+CHATBOT_SHOP_ADAPTER = env.str("CHATBOT_SHOP_ADAPTER", default="storefront.chat_adapter.StorefrontAdapter")
 STREAM_CHAT_ENABLED = env.bool("STREAM_CHAT_ENABLED", default=False)
 STREAM_CHAT_API_KEY = env.str("STREAM_CHAT_API_KEY", default="")
 STREAM_CHAT_API_SECRET = env.str("STREAM_CHAT_API_SECRET", default="")
@@ -149,11 +156,97 @@ OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="")
 
+# LOG_FORMAT=json (set in fly.toml) writes one JSON object per line with the request id;
+# the demo keeps the readable plain format.
+LOG_FORMAT = "json" if env.str("LOG_FORMAT", default="plain").lower() == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# =========================================================================================
+# Production hardening — owned by the deploy area (docs/deploy.md). Keep this block last:
+# it only tightens what is above.
+# It switches on with DJANGO_SECURE=true (fly.toml sets it) and never while DEBUG is on, so
+# the demo over plain http on localhost keeps working.
+# =========================================================================================
+DJANGO_SECURE = env.bool("DJANGO_SECURE", default=False) and not DEBUG
+if DJANGO_SECURE:
+    # fly-proxy terminates TLS and passes the original scheme in X-Forwarded-Proto. The
+    # machine is reachable only through the proxy, which overwrites that header, so it can
+    # be trusted; without it Django thinks every request is http and redirects forever.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # fly's health checks arrive over plain http from inside its network. HealthCheck-
+    # Middleware answers them before SecurityMiddleware; this keeps them working even if
+    # someone moves that middleware.
+    SECURE_REDIRECT_EXEMPT = [r"^health(/ready)?/?$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    # Every host under the app's name is served by fly-proxy over TLS, so subdomains are
+    # safe to include; preloading is a commitment browsers cache for months: opt-in only.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+
+# Content-Security-Policy through django-csp (Django 5.2 has none built in). On with
+# DJANGO_SECURE unless CSP_ENABLED says otherwise; CSP_REPORT_ONLY=true sends it as
+# Content-Security-Policy-Report-Only to try a change without breaking pages.
+if env.bool("CSP_ENABLED", default=DJANGO_SECURE):
+    from urllib.parse import urlsplit as _urlsplit
+
+    from csp.constants import NONE as _CSP_NONE
+    from csp.constants import SELF as _CSP_SELF
+    from csp.constants import UNSAFE_INLINE as _CSP_UNSAFE_INLINE
+
+    _connect_src = [_CSP_SELF]
+    if STREAM_CHAT_ENABLED:
+        # The browser's stream-chat client talks REST to its base URL and opens its
+        # websocket on the same host with ws(s) (stream-chat-js derives one from the other).
+        # stream-io-ws.com is Stream's older websocket host, still named in its docs.
+        _stream_origins = {"https://chat.stream-io-api.com", "wss://chat.stream-io-api.com"}
+        _stream_origins.add("wss://chat.stream-io-ws.com")
+        if STREAM_CHAT_BASE_URL:
+            _base = _urlsplit(STREAM_CHAT_BASE_URL)
+            _stream_origins.add(f"{_base.scheme}://{_base.netloc}")
+            _stream_origins.add(f"{_base.scheme.replace('http', 'ws', 1)}://{_base.netloc}")
+        _connect_src += sorted(_stream_origins)
+    _csp = {
+        "DIRECTIVES": {
+            "default-src": [_CSP_SELF],
+            # The widget is a script tag with data-* attributes, never inline code.
+            "script-src": [_CSP_SELF],
+            # The widget styles its shadow DOM with <style> elements, which CSP treats as
+            # inline styles; they cannot reach the page, which is what CSP guards here.
+            "style-src": [_CSP_SELF, _CSP_UNSAFE_INLINE],
+            # Product pictures and Stream avatars can live on any https CDN.
+            "img-src": [_CSP_SELF, "data:", "https:"],
+            "font-src": [_CSP_SELF, "data:"],
+            "connect-src": _connect_src,
+            "object-src": [_CSP_NONE],
+            "base-uri": [_CSP_SELF],
+            "form-action": [_CSP_SELF],
+            "frame-ancestors": [_CSP_NONE],
+        }
+    }
+    if env.bool("CSP_REPORT_ONLY", default=False):
+        CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+    else:
+        CONTENT_SECURITY_POLICY = _csp
+    MIDDLEWARE.append("csp.middleware.CSPMiddleware")

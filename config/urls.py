@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("chatbot.health_urls")),
     path("", include("chatbot.urls")),
     path("", include("storefront.urls")),
 ]

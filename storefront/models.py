@@ -54,6 +54,9 @@ class Category(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="categories")
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, allow_unicode=True)
+    # Part of the catalog version the chatbot watches: a renamed category must show up in
+    # product answers, so category edits have to change the version too.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -81,6 +84,9 @@ class Product(models.Model):
     )
     stock = models.PositiveIntegerField(_("stock"), default=0)
     image_url = models.URLField(_("image URL"), max_length=500, blank=True)
+    featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Shown on the shop's home page.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -158,6 +164,7 @@ class Order(models.Model):
 
     @property
     def total(self) -> Decimal:
+        # Summed in Python so a prefetch of ``lines`` makes it free on list pages.
         return sum((line.price * line.quantity for line in self.lines.all()), Decimal("0"))
 
 

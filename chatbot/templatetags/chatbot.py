@@ -1,10 +1,71 @@
-"""``{% chatbot_widget %}`` — placeholder until the widget lands; renders nothing."""
+"""``{% chatbot_widget %}`` — the chat launcher on every page.
+
+Like wagtail's userbar it fails quietly: no request, chat switched off, or an unknown
+shop renders "". Server URLs reach the script through ``data-*`` attributes built with
+``{% url %}``; per-shop settings and shop facts come from the cache, so a warm page
+costs no query.
+"""
+
+from __future__ import annotations
 
 from django import template
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+
+from .. import conf
+from ..engines import engine_name
+from ..shop_settings import settings_for_shop
+from ..shops import shop_id_for_request, shop_info
 
 register = template.Library()
+
+PROMISE = {
+    "en": "Ask about products, orders and shipping — a person can take over anytime.",
+    "zh": "咨询商品、订单和配送——随时可以转人工。",
+}
+WELCOME = {
+    "en": "Hi! I'm the {shop} assistant. How can I help you today?",
+    "zh": "您好！我是{shop}的智能客服，请问有什么可以帮您？",
+}
 
 
 @register.simple_tag(takes_context=True)
 def chatbot_widget(context: template.Context) -> str:
-    return ""
+    request = context.get("request")
+    if request is None or not conf.get("CHATBOT_ENABLED"):
+        return ""
+    shop_id = shop_id_for_request(request)
+    shop = shop_info(shop_id)
+    if shop is None:
+        return ""
+    chat = settings_for_shop(shop.id)
+    if not chat.enabled:
+        return ""
+    lang = "zh-hans" if shop.language.lower().startswith("zh") else "en"
+    key = "zh" if lang == "zh-hans" else "en"
+    return render_to_string(
+        "chatbot/widget.html",
+        {
+            "shop": shop,
+            "lang": lang,
+            "engine": engine_name(),
+            "color": chat.button_color,
+            "position": chat.position,
+            "welcome": chat.welcome_message or WELCOME[key].format(shop=shop.name),
+            "promise": PROMISE[key],
+            "business_hours": chat.business_hours,
+            "csrf_token": get_token(request),
+            "urls": {
+                "loader": static("chatbot/loader.js"),
+                "panel": static("chatbot/panel.js"),
+                "stream": static("chatbot/stream-transport.js"),
+                "token": reverse("chatbot:token"),
+                "message": reverse("chatbot:message"),
+                "history": reverse("chatbot:history"),
+                "events": reverse("chatbot:events"),
+                "stop": reverse("chatbot:stop"),
+            },
+        },
+    )

@@ -1,0 +1,106 @@
+"""The local engine: messages live in the app's database; live events go to the
+browser over SSE through the event hub (memory, or Redis pub/sub across processes)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core import signing
+from django.urls import reverse
+
+from .. import conf
+from ..events import get_hub
+from ..serializers import message_json
+from ..stop import stop_requested
+from .base import ChatEngine, ReplyWriter
+
+if TYPE_CHECKING:
+    from ..assistants.base import FinalReply, ProductCard, Shopper
+    from ..models import Conversation, Message
+
+TOKEN_SALT = "chatbot.local.events"
+
+
+def issue_events_token(conversation: Conversation) -> str:
+    return signing.dumps({"c": conversation.pk, "u": conversation.chat_user_id}, salt=TOKEN_SALT, compress=True)
+
+
+def read_events_token(token: str) -> dict[str, Any] | None:
+    """The token's claims if it is ours and fresh, else None."""
+    try:
+        claims = signing.loads(token, salt=TOKEN_SALT, max_age=int(conf.get("CHATBOT_TOKEN_TTL")))
+    except signing.BadSignature:
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+class LocalReplyWriter(ReplyWriter):
+    # Checking the stop flag costs a cache read; a few times a second is plenty.
+    STOP_CHECK_SECONDS = 0.2
+
+    def __init__(self, conversation: Conversation, reply: Message) -> None:
+        self.conversation_id = conversation.pk
+        self.reply = reply
+        self.hub = get_hub()
+        self._stop_checked_at = 0.0
+        self._stopped = False
+
+    def _publish(self, event_type: str, data: dict[str, Any]) -> None:
+        self.hub.publish(self.conversation_id, event_type, data)
+
+    def thinking(self) -> None:
+        self._publish("reply.thinking", {"messageId": self.reply.pk})
+
+    def delta(self, text: str) -> None:
+        self._publish("reply.delta", {"messageId": self.reply.pk, "text": text})
+
+    def products(self, cards: Sequence[ProductCard]) -> None:
+        self._publish("reply.products", {"messageId": self.reply.pk, "products": [c.as_dict() for c in cards]})
+
+    def quick_replies(self, options: Sequence[str]) -> None:
+        self._publish("reply.quick_replies", {"messageId": self.reply.pk, "options": list(options)})
+
+    def handoff(self, reason: str) -> None:
+        self._publish("reply.handoff", {"messageId": self.reply.pk, "notice": reason})
+
+    def finish(self, final: FinalReply, *, stopped: bool = False) -> None:
+        self._publish("reply.done", {"message": message_json(self.reply)})
+
+    def fail(self, visible_text: str, *, retryable: bool, code: str) -> None:
+        self._publish("reply.failed", {"message": message_json(self.reply), "retryable": retryable, "code": code})
+
+    @property
+    def stop_requested(self) -> bool:
+        if self._stopped:
+            return True
+        now = time.monotonic()
+        if now - self._stop_checked_at >= self.STOP_CHECK_SECONDS:
+            self._stop_checked_at = now
+            self._stopped = stop_requested(self.reply.pk)
+        return self._stopped
+
+
+class LocalEngine(ChatEngine):
+    name = "local"
+
+    def session_payload(self, conversation: Conversation, shopper: Shopper) -> dict[str, Any]:
+        ttl = int(conf.get("CHATBOT_TOKEN_TTL"))
+        return {
+            "token": issue_events_token(conversation),
+            "apiKey": "",
+            "engine": self.name,
+            "channel": {"type": "local", "id": conversation.channel_id},
+            "expiresAt": int(time.time()) + ttl,
+            "eventsUrl": reverse("chatbot:events"),
+        }
+
+    def deliver_shopper_message(self, conversation: Conversation, message: Message) -> None:
+        get_hub().publish(conversation.pk, "message.new", {"message": message_json(message)})
+
+    def deliver_message(self, conversation: Conversation, message: Message) -> None:
+        get_hub().publish(conversation.pk, "message.new", {"message": message_json(message)})
+
+    def open_reply(self, conversation: Conversation, reply: Message) -> ReplyWriter:
+        return LocalReplyWriter(conversation, reply)

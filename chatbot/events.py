@@ -1,0 +1,254 @@
+"""Live events of a conversation, fanned out to the browsers watching it.
+
+Publishers are reply jobs running in worker threads (sync); subscribers are SSE responses
+running on the ASGI event loop (async). Every event gets an id so a browser that
+reconnects resumes after the last one it saw (``Last-Event-ID``).
+
+Two hubs, picked by ``REDIS_URL``:
+- :class:`MemoryHub` — one process: a short replay buffer per conversation and asyncio
+  queues woken thread-safely.
+- :class:`RedisHub` — several processes: each event is appended to a Redis stream per
+  conversation (replay, bounded) and announced on one pub/sub channel; each process runs
+  one listener that hands events to its local subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from . import conf
+
+logger = logging.getLogger("chatbot.events")
+
+REPLAY_EVENTS = 500  # per conversation: enough to resume a long reply
+REPLAY_SECONDS = 3600
+HEARTBEAT_SECONDS = 15.0
+PUBSUB_CHANNEL = "chatbot:events"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    data: dict[str, Any]
+
+    def to_sse(self) -> str:
+        payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        return f"id: {self.id}\nevent: {self.type}\ndata: {payload}\n\n"
+
+
+def _order_key(event_id: str) -> tuple[int, int]:
+    """Event ids are "<ms>-<seq>" (Redis stream ids; the memory hub mimics them)."""
+    try:
+        ms, _, seq = event_id.partition("-")
+        return int(ms), int(seq or 0)
+    except ValueError:
+        return (0, 0)
+
+
+class _LocalFanout:
+    """Subscribers of this process, per conversation, woken from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]]] = (
+            defaultdict(set)
+        )
+
+    def add(self, conversation_id: int) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]:
+        entry = (asyncio.get_running_loop(), asyncio.Queue[Event]())
+        with self._lock:
+            self._subscribers[conversation_id].add(entry)
+        return entry
+
+    def remove(self, conversation_id: int, entry: tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]) -> None:
+        with self._lock:
+            subs = self._subscribers.get(conversation_id)
+            if subs is not None:
+                subs.discard(entry)
+                if not subs:
+                    del self._subscribers[conversation_id]
+
+    def dispatch(self, conversation_id: int, event: Event) -> None:
+        with self._lock:
+            entries = list(self._subscribers.get(conversation_id, ()))
+        for loop, queue in entries:
+            with contextlib.suppress(RuntimeError):  # the loop closed: the stream is gone
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._subscribers.values())
+
+
+class EventHub:
+    def __init__(self) -> None:
+        self.fanout = _LocalFanout()
+
+    def publish(self, conversation_id: int, event_type: str, data: dict[str, Any]) -> Event:
+        raise NotImplementedError
+
+    def replay(self, conversation_id: int, after_id: str) -> list[Event]:
+        raise NotImplementedError
+
+    async def _areplay(self, conversation_id: int, after_id: str) -> list[Event]:
+        return self.replay(conversation_id, after_id)
+
+    async def _ensure_listening(self) -> None:
+        return None
+
+    async def subscribe(
+        self, conversation_id: int, last_event_id: str = "", heartbeat: float = HEARTBEAT_SECONDS
+    ) -> AsyncIterator[Event | None]:
+        """Yield events after ``last_event_id`` then live ones; ``None`` is a heartbeat."""
+        await self._ensure_listening()
+        entry = self.fanout.add(conversation_id)
+        _loop, queue = entry
+        last_key = _order_key(last_event_id) if last_event_id else (-1, -1)
+        try:
+            # Registered before replaying, so nothing falls between; the order key drops
+            # what the replay already gave.
+            if last_event_id:
+                for event in await self._areplay(conversation_id, last_event_id):
+                    last_key = max(last_key, _order_key(event.id))
+                    yield event
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=heartbeat)
+                except TimeoutError:
+                    yield None
+                    continue
+                key = _order_key(event.id)
+                if key <= last_key:
+                    continue
+                last_key = key
+                yield event
+        finally:
+            self.fanout.remove(conversation_id, entry)
+
+
+class MemoryHub(EventHub):
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._buffers: dict[int, deque[tuple[float, Event]]] = {}
+        self._last_ms = 0
+        self._seq = 0
+
+    def _next_id(self) -> str:
+        ms = int(time.time() * 1000)
+        if ms <= self._last_ms:
+            ms = self._last_ms
+            self._seq += 1
+        else:
+            self._seq = 0
+        self._last_ms = ms
+        return f"{ms}-{self._seq}"
+
+    def publish(self, conversation_id: int, event_type: str, data: dict[str, Any]) -> Event:
+        now = time.monotonic()
+        with self._lock:
+            event = Event(self._next_id(), event_type, data)
+            buffer = self._buffers.setdefault(conversation_id, deque(maxlen=REPLAY_EVENTS))
+            buffer.append((now, event))
+            if len(self._buffers) > 10_000:  # bound memory: forget idle conversations
+                self._forget_idle(now)
+        self.fanout.dispatch(conversation_id, event)
+        return event
+
+    def _forget_idle(self, now: float) -> None:
+        for cid in [cid for cid, buf in self._buffers.items() if not buf or now - buf[-1][0] > REPLAY_SECONDS]:
+            del self._buffers[cid]
+
+    def replay(self, conversation_id: int, after_id: str) -> list[Event]:
+        after = _order_key(after_id)
+        with self._lock:
+            buffer = list(self._buffers.get(conversation_id, ()))
+        return [event for _at, event in buffer if _order_key(event.id) > after]
+
+
+class RedisHub(EventHub):
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis
+
+        self.url = url
+        self.redis = redis.Redis.from_url(url, decode_responses=True)
+        self._listeners: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+        self._listeners_lock = threading.Lock()
+
+    @staticmethod
+    def _stream_key(conversation_id: int) -> str:
+        return f"chatbot:events:{conversation_id}"
+
+    def publish(self, conversation_id: int, event_type: str, data: dict[str, Any]) -> Event:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        key = self._stream_key(conversation_id)
+        event_id = self.redis.xadd(key, {"type": event_type, "data": body}, maxlen=REPLAY_EVENTS, approximate=True)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.expire(key, REPLAY_SECONDS)
+        pipe.publish(PUBSUB_CHANNEL, json.dumps([conversation_id, event_id, event_type, body]))
+        pipe.execute()
+        # The local subscribers learn of it through the pub/sub listener like every other
+        # process does, so each event is delivered once and in order.
+        return Event(str(event_id), event_type, data)
+
+    def replay(self, conversation_id: int, after_id: str) -> list[Event]:
+        rows = self.redis.xrange(self._stream_key(conversation_id), min=f"({after_id}", max="+")
+        return [Event(rid, fields["type"], json.loads(fields["data"])) for rid, fields in rows]
+
+    async def _areplay(self, conversation_id: int, after_id: str) -> list[Event]:
+        return await asyncio.to_thread(self.replay, conversation_id, after_id)
+
+    async def _ensure_listening(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._listeners_lock:
+            task = self._listeners.get(loop)
+            if task is not None and not task.done():
+                return
+            ready = asyncio.Event()
+            self._listeners[loop] = loop.create_task(self._listen(ready))
+        await asyncio.wait_for(ready.wait(), timeout=5)
+
+    async def _listen(self, ready: asyncio.Event) -> None:
+        import redis.asyncio as aioredis
+
+        while True:
+            client = aioredis.Redis.from_url(self.url, decode_responses=True)
+            pubsub = client.pubsub()
+            try:
+                await pubsub.subscribe(PUBSUB_CHANNEL)
+                ready.set()
+                async for item in pubsub.listen():
+                    if item.get("type") != "message":
+                        continue
+                    conversation_id, event_id, event_type, body = json.loads(item["data"])
+                    self.fanout.dispatch(int(conversation_id), Event(event_id, event_type, json.loads(body)))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Redis event listener lost its connection; reconnecting")
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
+
+
+@lru_cache(maxsize=4)
+def _hub_for(url: str) -> EventHub:
+    return RedisHub(url) if url else MemoryHub()
+
+
+def get_hub() -> EventHub:
+    return _hub_for(conf.get("REDIS_URL") or "")

@@ -1,0 +1,81 @@
+"""Where reply jobs run: a bounded pool of worker threads in each app process.
+
+Assistants are sync code doing blocking HTTP (Coze, OpenAI), so a thread per running
+reply is the honest fit; the ASGI loop stays free for event streams. ``inline`` mode
+(``CHATBOT_REPLY_MODE = "inline"``) runs the job in the caller, for tests and commands.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from django.db import close_old_connections, transaction
+
+from . import conf
+
+logger = logging.getLogger("chatbot.jobs")
+
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_pending: set[Future[Any]] = set()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=int(conf.get("CHATBOT_REPLY_WORKERS")), thread_name_prefix="chatbot-reply"
+            )
+        return _executor
+
+
+def _run(fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    close_old_connections()
+    try:
+        fn(*args)
+    except Exception:
+        logger.exception("Background job %s failed", getattr(fn, "__name__", fn))
+    finally:
+        close_old_connections()
+
+
+def submit(fn: Callable[..., Any], *args: Any) -> None:
+    if conf.get("CHATBOT_REPLY_MODE") == "inline":
+        fn(*args)
+        return
+    future = _pool().submit(_run, fn, args)
+    with _lock:
+        _pending.add(future)
+    future.add_done_callback(lambda f: _discard(f))
+
+
+def submit_after_commit(fn: Callable[..., Any], *args: Any) -> None:
+    """Start the job once the caller's transaction commits, so the worker sees the rows
+    it was given (inline mode runs it now: tests wrap everything in one transaction)."""
+    if conf.get("CHATBOT_REPLY_MODE") == "inline":
+        fn(*args)
+        return
+    transaction.on_commit(lambda: submit(fn, *args))
+
+
+def _discard(future: Future[Any]) -> None:
+    with _lock:
+        _pending.discard(future)
+
+
+def wait_idle(timeout: float = 10.0) -> bool:
+    """Wait for running jobs (tests, graceful shutdown). True when all finished."""
+    with _lock:
+        futures = list(_pending)
+    for future in futures:
+        try:
+            future.result(timeout=timeout)
+        except Exception:  # noqa: S110 - already logged by _run
+            pass
+    with _lock:
+        return not _pending

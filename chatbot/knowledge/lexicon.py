@@ -1,0 +1,369 @@
+"""Word lists, in English and Chinese, that signal what a shopper is asking about.
+
+General shop vocabulary only: nothing here names a product of the demo shops. The English
+support words were read off the Bitext *build* split (the test split is for measuring).
+English entries are stems as produced by :func:`chatbot.knowledge.text.stem`.
+"""
+
+from __future__ import annotations
+
+# Words that carry no product meaning in a shopping question. Price, stock and aspect
+# words are here too: they steer the answer, they are not what the product is.
+EN_STOPWORDS = frozenset(
+    """
+    a an the and or but if of to in on at by for from with without into about as than then
+    is are was were be been being am do doe did done have ha had having can could would should
+    will shall may might must i me my mine we us our you your yours he she it its they them
+    their this that these those there here what which who whom whose when where why how
+    any some something anything thing one ones all each every much many more most less least
+    very really just also too so not no yes please pls plz thank thanks hi hello hey
+    want wanted wanna need needed looking look like lik love find show see get got buy purchase
+    sell sold recommend suggest tell know let help give check offer carry stock instock
+    price priced pricing cost costs how much expensive cheap cheaper cheapest cheapie budget
+    affordable inexpensive dollar dollars buck usd eur gbp yuan rmb cny under below over above
+    between around about up upto within max maximum min minimum least most less more
+    available availability left inventory currently right now today
+    size sizes material made fabric colour color colours colors come option options
+    good best nice great new some kind type sort anything item product products stuff store shop
+    im id ive whats wheres hows dont doesnt isnt arent cant
+    do doe any ani
+    """.split()
+)
+
+ZH_STOPWORDS = frozenset(
+    """
+    的 了 吗 呢 吧 啊 呀 嘛 哦 哈 我 我们 你 你们 您 他 她 它 们 有 没有 有没有 没 是 不是 是否 在 和 与 或 或者
+    想 想要 要 需要 买 购买 找 找找 一下 请问 请 麻烦 这个 那个 这款 那款 这件 那件 这 那 哪个 哪些 什么 怎么 怎样
+    可以 能 能不能 会 多少 钱 多少钱 价格 价钱 售价 几 元 块 块钱 人民币 美元 以下 以内 以上 之间 左右 到 至
+    便宜 便宜点 便宜点儿 便宜的 实惠 贵 最贵 最便宜 一点 点 有货 货 现货 库存 还有 推荐 给 看看 看 一些 些 个 款 件 双 条 只 套
+    好 好的 不错 吗 呀 呗 店 店里 商品 产品 东西 卖 卖不卖 尺码 尺寸 大小 材质 面料 颜色 什么样 哪种 种 类
+    谢谢 你好 您好 一 下 就 都 还 也 很 太 更 最 又 再 吗 么
+    """.split()
+)
+
+# Canonical colour -> words that name it. Catalog and query both get a "colour:<name>"
+# term, so "红色" finds "red" spelled either way within one language and "grey" finds "gray".
+COLOURS: dict[str, tuple[str, ...]] = {
+    "red": ("red", "红", "红色"),
+    "blue": ("blue", "蓝", "蓝色"),
+    "navy": ("navy", "藏青", "藏蓝", "海军蓝"),
+    "green": ("green", "olive", "绿", "绿色", "军绿"),
+    "black": ("black", "黑", "黑色"),
+    "white": ("white", "白", "白色"),
+    "grey": ("grey", "gray", "charcoal", "灰", "灰色"),
+    "yellow": ("yellow", "黄", "黄色"),
+    "orange": ("orange", "橙", "橙色", "橘色"),
+    "pink": ("pink", "粉", "粉色", "粉红"),
+    "purple": ("purple", "violet", "紫", "紫色"),
+    "brown": ("brown", "tan", "棕", "棕色", "咖啡色", "褐色"),
+    "beige": ("beige", "cream", "khaki", "米色", "卡其", "米白"),
+    "silver": ("silver", "银", "银色"),
+    "gold": ("gold", "golden", "金色"),
+}
+
+# What a question about one product is about. English entries match whole words (stems),
+# Chinese entries match substrings.
+ASPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "price": (
+        ("price", "priced", "cost", "costs", "much", "expensive", "cheap", "discount", "sale"),
+        ("多少钱", "价格", "价钱", "售价", "几块", "多钱", "贵不贵", "贵吗", "什么价"),
+    ),
+    "stock": (
+        ("stock", "instock", "available", "availability", "left", "inventory", "sold", "restock"),
+        ("有货", "有没有货", "现货", "库存", "还有吗", "缺货", "断货", "卖完", "到货", "还有没有"),
+    ),
+    "size": (
+        ("size", "sizes", "sizing", "fit", "fits", "dimension", "dimensions", "big", "small", "large"),
+        ("尺码", "尺寸", "大小", "码数", "多大", "几码", "合身"),
+    ),
+    "material": (
+        ("material", "made", "fabric", "cotton", "leather", "wool", "waterproof", "ingredient"),
+        ("材质", "面料", "材料", "什么做的", "成分", "质地", "防水"),
+    ),
+    "colour": (
+        ("colour", "color", "colours", "colors", "shade", "shades"),
+        ("颜色", "什么色", "几种色", "配色"),
+    ),
+    "details": (
+        ("detail", "details", "describe", "description", "feature", "features", "spec", "specs", "info"),
+        ("详情", "介绍", "参数", "规格", "怎么样", "特点"),
+    ),
+}
+
+# The shopper points back at something already shown.
+EN_REFERENCES = frozenset({"it", "this", "that", "these", "those", "them", "one", "ones", "first", "second"})
+ZH_REFERENCES = ("这个", "那个", "这款", "那款", "它", "这件", "那件", "这双", "那双", "第一个", "第二个", "上面")
+
+# Cues that the shopper wants to browse or buy, so "no match" means "we have none"
+# rather than "I did not understand".
+EN_SHOPPING_CUES = frozenset(
+    {
+        "buy",
+        "purchase",
+        "sell",
+        "selling",
+        "carry",
+        "looking",
+        "search",
+        "find",
+        "recommend",
+        "suggest",
+        "have",
+        "any",
+        "gift",
+        "want",
+        "need",
+        "show",
+        "cheap",
+        "cheapest",
+        "product",
+        "item",
+    }
+)
+ZH_SHOPPING_CUES = ("有没有", "有卖", "卖不卖", "想买", "要买", "买", "推荐", "找", "看看", "便宜", "有什么", "想要")
+
+GREETINGS_EN = frozenset(
+    {"hi", "hello", "hey", "heya", "hiya", "yo", "morning", "afternoon", "evening", "greetings", "howdy"}
+)
+GREETINGS_ZH = ("你好", "您好", "哈喽", "嗨", "早上好", "晚上好", "下午好", "在吗", "在不在", "有人吗")
+SMALLTALK_EN = frozenset(
+    {
+        "thank",
+        "thanks",
+        "thx",
+        "ty",
+        "cheers",
+        "bye",
+        "goodbye",
+        "ok",
+        "okay",
+        "great",
+        "cool",
+        "perfect",
+        "awesome",
+        "nice",
+        "got",
+        "see",
+        "later",
+        "appreciate",
+        "appreciated",
+    }
+)
+SMALLTALK_ZH = ("谢谢", "多谢", "感谢", "再见", "拜拜", "好的", "好滴", "收到", "明白", "知道了", "辛苦", "没事了")
+# Words allowed around a greeting or thanks that do not turn it into a question.
+POLITE_FILLER_EN = frozenset(
+    {
+        "there",
+        "you",
+        "so",
+        "much",
+        "very",
+        "a",
+        "lot",
+        "all",
+        "good",
+        "day",
+        "guys",
+        "team",
+        "again",
+        "for",
+        "the",
+        "help",
+        "your",
+        "that",
+        "s",
+        "it",
+        "is",
+        "was",
+        "have",
+        "and",
+        "bot",
+        "assistant",
+        "friend",
+        "hows",
+        "how",
+        "are",
+        "doing",
+        "today",
+        "going",
+        "i",
+        "am",
+        "oh",
+        "now",
+        "great",
+    }
+)
+
+# Support topics. Each maps to (strong English stems, weak English stems, Chinese
+# substrings). A strong word alone decides the topic; a weak one only when no product
+# matches better ("order" is also "I want to order a tent").
+SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = {
+    "handoff": (
+        frozenset(
+            {
+                "human",
+                "agent",
+                "representative",
+                "rep",
+                "operator",
+                "somebody",
+                "someone",
+                "person",
+                "people",
+                "staff",
+                "employee",
+                "manager",
+                "supervisor",
+                "humans",
+                "live",
+            }
+        ),
+        frozenset({"assistant", "talk", "speak", "chat"}),
+        ("人工", "真人", "转人工", "人工客服", "找客服", "客服人员", "工作人员", "经理", "真人客服", "找个人"),
+    ),
+    "complaint": (
+        frozenset(
+            {
+                "complaint",
+                "complain",
+                "complaining",
+                "reclamation",
+                "claim",
+                "dissatisfied",
+                "unhappy",
+                "unacceptable",
+                "terrible",
+                "awful",
+                "horrible",
+                "worst",
+                "disappointed",
+                "disappointing",
+                "furious",
+                "angry",
+                "upset",
+                "scam",
+                "ridiculous",
+                "disgusting",
+                "useless",
+                "rude",
+            }
+        ),
+        frozenset({"bad", "problem", "issue", "broken", "damaged", "wrong", "poor"}),
+        ("投诉", "差评", "太差", "很差", "生气", "气死", "垃圾", "骗子", "不满意", "失望", "举报", "态度差", "坑人"),
+    ),
+    "order_status": (
+        frozenset({"track", "tracking", "eta", "whereabout", "status", "shipped", "dispatched"}),
+        frozenset({"order", "orders", "purchase", "package", "parcel", "shipment", "arrive", "arrived"}),
+        ("订单", "物流", "到哪", "查单", "单号", "发货了", "快递到", "运单", "我的包裹", "包裹"),
+    ),
+    "cancel": (
+        frozenset({"cancel", "cancellation", "cancelling", "canceling", "cancelled", "canceled", "cance"}),
+        frozenset(),
+        ("取消订单", "取消", "撤销订单", "不要了"),
+    ),
+    "refund": (
+        frozenset(
+            {
+                "refund",
+                "refunds",
+                "reimburse",
+                "reimbursement",
+                "reimbursements",
+                "restitution",
+                "compensation",
+                "rebate",
+                "return",
+                "returns",
+                "exchange",
+                "moneyback",
+            }
+        ),
+        frozenset({"money", "back"}),
+        ("退款", "退货", "退钱", "换货", "退换", "无理由", "返还", "赔偿", "退回"),
+    ),
+    "shipping": (
+        frozenset(
+            {
+                "shipping",
+                "ship",
+                "shipment",
+                "deliver",
+                "delivery",
+                "deliveries",
+                "courier",
+                "postage",
+                "dispatch",
+                "freight",
+            }
+        ),
+        frozenset({"arrive", "send", "expect", "long", "soon"}),
+        ("配送", "发货", "运费", "送货", "快递", "包邮", "邮费", "几天到", "多久到", "多久能到", "寄到", "送到", "顺丰"),
+    ),
+    "payment": (
+        frozenset(
+            {
+                "payment",
+                "payments",
+                "pay",
+                "paying",
+                "paypal",
+                "visa",
+                "mastercard",
+                "amex",
+                "credit",
+                "debit",
+                "card",
+                "installment",
+                "installments",
+                "checkout",
+                "modalities",
+            }
+        ),
+        frozenset({"method", "methods"}),
+        ("付款", "支付", "支付宝", "微信支付", "信用卡", "花呗", "分期", "银行卡", "怎么付", "付钱"),
+    ),
+    "contact": (
+        frozenset(
+            {
+                "contact",
+                "email",
+                "phone",
+                "call",
+                "hotline",
+                "reach",
+                "opening",
+                "hours",
+                "support",
+                "service",
+                "customer",
+            }
+        ),
+        frozenset({"number", "address", "time"}),
+        ("联系", "客服电话", "电话", "邮箱", "客服", "营业时间", "工作时间", "联系方式"),
+    ),
+    "warranty": (
+        frozenset({"warranty", "guarantee", "guaranteed", "repair"}),
+        frozenset(),
+        ("保修", "质保", "保固", "维修"),
+    ),
+    "size_guide": (
+        frozenset({"sizing", "chart"}),
+        frozenset(),
+        ("尺码表", "尺码指南", "尺码对照"),
+    ),
+}
+
+# Words a topic adds to the FAQ query, so the shop's own wording of a policy is found
+# whatever words the shopper used.
+TOPIC_QUERY: dict[str, str] = {
+    "shipping": "shipping ship delivery deliver days arrive courier 配送 发货 运费 快递 送货 到货",
+    "refund": "return returns refund money back exchange 退货 退款 换货 退换",
+    "payment": "payment pay methods card accept 支付 付款 支付宝 微信",
+    "contact": "contact email phone hours customer service support reach 联系 客服 电话 邮箱 时间",
+    "cancel": "cancel cancellation order 取消 订单",
+    "warranty": "warranty guarantee repair 保修 质保",
+    "size_guide": "size sizing chart fit 尺码 尺寸",
+    "order_status": "order track tracking status 订单 物流 查询",
+    "handoff": "contact customer service support 联系 客服",
+    "complaint": "contact customer service support 联系 客服",
+}

@@ -1,0 +1,294 @@
+"""The reply pipeline: one path from a shopper's message to an answer, for every engine
+and every assistant.
+
+1. ``receive_shopper_message`` stores the message (idempotent by ``clientMessageId``)
+   before the route answers 202, hands it to the engine and schedules a reply job.
+2. ``run_reply`` (in a worker thread) runs the shop's assistant and streams its events
+   into the engine's reply writer. A failure ends in a visible ``failed`` message with a
+   fallback text, which the shopper can retry — never in silence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import conf, jobs
+from .adapters import get_adapter
+from .assistants import assistant_for_shop
+from .assistants.base import (
+    AssistantContext,
+    AssistantError,
+    ChatTurn,
+    FinalReply,
+    HandoffRequested,
+    ProductCard,
+    ProductCards,
+    QuickReplies,
+    Shopper,
+    TextDelta,
+    Thinking,
+)
+from .engines import get_engine
+from .models import Conversation, Message
+from .shops import shop_info
+from .stop import request_stop, stop_requested
+
+__all__ = ["receive_shopper_message", "request_stop", "retry_reply", "run_reply", "stop_requested"]
+
+logger = logging.getLogger("chatbot.pipeline")
+
+HISTORY_TURNS = 12
+# After a hand-off the assistant stays quiet so a person can answer; if nobody has after
+# this long, it takes the conversation back.
+HANDOFF_PAUSE = dt.timedelta(minutes=30)
+
+FALLBACK_TEXT = {
+    "en": "Sorry, I couldn't answer just now. Please try again in a moment, or ask for a person.",
+    "zh": "抱歉，我暂时无法回答。请稍后重试，或输入“转人工”联系客服。",
+}
+HANDOFF_PAUSED_TEXT = {
+    "en": "Thanks — your message is with our team. A person will reply here.",
+    "zh": "已收到，客服人员会在这里回复您。",
+}
+
+
+def _lang_key(language: str) -> str:
+    return "zh" if language.lower().startswith("zh") else "en"
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    reply: Message | None
+    created: bool
+
+
+def receive_shopper_message(
+    conversation: Conversation,
+    text: str,
+    client_message_id: str,
+    *,
+    deliver: bool = True,
+    engine_message_id: str = "",
+) -> tuple[Message, Message | None, bool]:
+    """Store the shopper's message once and start its reply.
+
+    Returns ``(message, reply, started)``: ``started`` is true when this call stored the
+    message or started a new reply. Sending the same ``client_message_id`` again returns
+    the stored message; if its reply had failed, a new reply job starts — that is the
+    widget's retry.
+    """
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation,
+                role=Message.Role.SHOPPER,
+                text=text,
+                status=Message.Status.RECEIVED,
+                client_message_id=client_message_id,
+                engine_message_id=engine_message_id,
+            )
+    except IntegrityError:
+        message = Message.objects.get(conversation=conversation, client_message_id=client_message_id)
+        reply = message.replies.order_by("-created_at", "-id").first()
+        if reply is not None and reply.status == Message.Status.FAILED:
+            return message, retry_reply(message), True
+        return message, reply, False
+
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    if deliver:
+        try:
+            get_engine().deliver_shopper_message(conversation, message)
+        except Exception:
+            # The message is stored: the shopper sees it in history; the reply still runs.
+            logger.exception("Could not deliver message %s to the engine", message.pk)
+
+    if _assistant_paused(conversation):
+        notice = _paused_notice(conversation, message)
+        return message, notice, True
+
+    reply = _new_reply(conversation, message)
+    return message, reply, True
+
+
+def _assistant_paused(conversation: Conversation) -> bool:
+    if conversation.handoff_at is None:
+        return False
+    last_staff = (
+        conversation.messages.filter(role=Message.Role.STAFF).order_by("-created_at").values_list("created_at", flat=True).first()
+    )
+    last_activity = max(conversation.handoff_at, last_staff) if last_staff else conversation.handoff_at
+    if timezone.now() - last_activity > HANDOFF_PAUSE:
+        Conversation.objects.filter(pk=conversation.pk).update(handoff_at=None)
+        conversation.handoff_at = None
+        return False
+    return True
+
+
+def _paused_notice(conversation: Conversation, message: Message) -> Message | None:
+    """While handed off, acknowledge once per shopper burst so nobody talks to a wall."""
+    last = conversation.messages.exclude(pk=message.pk).order_by("-created_at", "-id").first()
+    if last is not None and last.role == Message.Role.SYSTEM:
+        return None
+    notice = Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.SYSTEM,
+        text=HANDOFF_PAUSED_TEXT[_lang_key(conversation.language)],
+        status=Message.Status.DONE,
+        reply_to=message,
+        handoff=True,
+    )
+    get_engine().deliver_message(conversation, notice)
+    return notice
+
+
+def _new_reply(conversation: Conversation, message: Message) -> Message:
+    reply = Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.ASSISTANT,
+        status=Message.Status.PENDING,
+        reply_to=message,
+    )
+    jobs.submit_after_commit(run_reply, reply.pk)
+    return reply
+
+
+def retry_reply(message: Message) -> Message:
+    return _new_reply(message.conversation, message)
+
+
+def _history(conversation: Conversation, before: Message) -> list[ChatTurn]:
+    rows = (
+        conversation.messages.filter(created_at__lt=before.created_at)
+        .exclude(status__in=[Message.Status.FAILED, Message.Status.PENDING])
+        .exclude(text="")
+        .order_by("-created_at", "-id")[:HISTORY_TURNS]
+    )
+    return [ChatTurn(role=m.role, text=m.text) for m in reversed(list(rows))]  # type: ignore[arg-type]
+
+
+def build_context(conversation: Conversation, message: Message) -> AssistantContext:
+    shop = shop_info(conversation.shop_id)
+    if shop is None:
+        raise AssistantError(f"Unknown shop {conversation.shop_id!r}", retryable=False, code="unknown_shop")
+    shopper = Shopper(
+        chat_user_id=conversation.chat_user_id,
+        display_name=conversation.display_name,
+        customer_ref=conversation.customer_ref,
+        language=conversation.language,
+    )
+    return AssistantContext(
+        shop=shop,
+        shopper=shopper,
+        message=message.text,
+        adapter=get_adapter(),
+        history=_history(conversation, message),
+        language=conversation.language or shop.language,
+        conversation_id=str(conversation.pk),
+        state=dict(conversation.assistant_state or {}),
+    )
+
+
+def run_reply(reply_id: int) -> None:
+    """Run the assistant for one pending reply and stream it into the engine."""
+    reply = Message.objects.select_related("conversation", "reply_to").filter(pk=reply_id).first()
+    if reply is None or reply.status != Message.Status.PENDING or reply.reply_to is None:
+        return
+    conversation = reply.conversation
+    language = _lang_key(conversation.language)
+    engine = get_engine()
+    try:
+        writer = engine.open_reply(conversation, reply)
+    except Exception:
+        logger.exception("Engine could not open reply %s", reply_id)
+        _mark_failed(reply, FALLBACK_TEXT[language], "engine_error")
+        return
+
+    Message.objects.filter(pk=reply.pk).update(status=Message.Status.STREAMING)
+    reply.status = Message.Status.STREAMING
+    parts: list[str] = []
+    cards: tuple[ProductCard, ...] = ()
+    options: tuple[str, ...] = ()
+    handoff = False
+    final: FinalReply | None = None
+    stopped = False
+    context: AssistantContext | None = None
+    try:
+        writer.thinking()
+        context = build_context(conversation, reply.reply_to)
+        assistant = assistant_for_shop(conversation.shop_id)
+        for event in assistant.reply(context):
+            if writer.stop_requested:
+                stopped = True
+                break
+            if isinstance(event, TextDelta):
+                if event.text:
+                    parts.append(event.text)
+                    writer.delta(event.text)
+            elif isinstance(event, ProductCards):
+                cards = event.products
+                writer.products(cards)
+            elif isinstance(event, QuickReplies):
+                options = event.options
+                writer.quick_replies(options)
+            elif isinstance(event, HandoffRequested):
+                handoff = True
+                writer.handoff(event.reason)
+            elif isinstance(event, Thinking):
+                writer.thinking()
+            elif isinstance(event, FinalReply):
+                final = event
+        if final is None:
+            if not stopped:
+                raise AssistantError("The assistant ended without a final reply.", code="no_reply")
+            final = FinalReply(text="".join(parts), products=cards, quick_replies=options, handoff=handoff)
+    except Exception as exc:
+        code = exc.code if isinstance(exc, AssistantError) else "internal_error"
+        retryable = exc.retryable if isinstance(exc, AssistantError) else True
+        logger.warning("Reply %s failed (%s): %s", reply_id, code, exc, exc_info=not isinstance(exc, AssistantError))
+        if context is not None:
+            _save_state(conversation, context)
+        _mark_failed(reply, FALLBACK_TEXT[language], code)
+        try:
+            writer.fail(reply.text, retryable=retryable, code=code)
+        except Exception:
+            logger.exception("Engine could not show the failure of reply %s", reply_id)
+        return
+
+    reply.text = final.text if not stopped else "".join(parts)
+    reply.intent = final.intent
+    reply.products = [card.as_dict() for card in (final.products or cards)]
+    reply.quick_replies = list(final.quick_replies or options)
+    reply.handoff = final.handoff or handoff
+    reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
+    reply.save(update_fields=["text", "intent", "products", "quick_replies", "handoff", "status", "updated_at"])
+    if context is not None:
+        _save_state(conversation, context)
+    if reply.handoff:
+        Conversation.objects.filter(pk=conversation.pk).update(handoff_at=timezone.now())
+    try:
+        writer.finish(final, stopped=stopped)
+    except Exception:
+        logger.exception("Engine could not finish reply %s", reply_id)
+
+
+def _save_state(conversation: Conversation, context: AssistantContext) -> None:
+    if context.state != (conversation.assistant_state or {}):
+        Conversation.objects.filter(pk=conversation.pk).update(assistant_state=context.state)
+        conversation.assistant_state = context.state
+
+
+def _mark_failed(reply: Message, text: str, code: str) -> None:
+    reply.text = text
+    reply.status = Message.Status.FAILED
+    reply.error_code = code[:40]
+    reply.save(update_fields=["text", "status", "error_code", "updated_at"])
+
+
+def max_chars() -> int:
+    return int(conf.get("CHATBOT_MAX_MESSAGE_CHARS"))

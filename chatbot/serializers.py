@@ -1,0 +1,74 @@
+"""JSON shapes of the chat API (docs/contracts.md): requests validated by DRF
+serializers, stored messages rendered by ``message_json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from . import conf
+from .models import Message
+
+
+class ShopField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_blank=True, max_length=50, **kwargs)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """The seed's body. ``userId``/``userName``/``userRole`` are accepted for
+    compatibility but never trusted: the identity comes from the session."""
+
+    shop = ShopField()
+    userId = serializers.CharField(required=False, allow_blank=True, max_length=200)  # noqa: N815
+    userName = serializers.CharField(required=False, allow_blank=True, max_length=200)  # noqa: N815
+    userRole = serializers.CharField(required=False, allow_blank=True, max_length=40)  # noqa: N815
+
+
+class ShopperTextField(serializers.CharField):
+    """The shopper's text with control characters (other than newline and tab) dropped:
+    they render as garbage and can confuse terminals reading the logs. Emoji and every
+    script are kept as written."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable() or ch in "\u200d\ufe0f")
+
+
+class MessageRequestSerializer(serializers.Serializer):
+    shop = ShopField()
+    text = ShopperTextField(allow_blank=True, trim_whitespace=False)
+    clientMessageId = serializers.RegexField(  # noqa: N815
+        r"^[A-Za-z0-9_.:-]{1,64}$",
+        error_messages={"invalid": "clientMessageId must be 1–64 letters, digits, '-', '_', '.' or ':'."},
+    )
+
+    def validate_text(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("The message is empty.")
+        return value
+
+
+class StopRequestSerializer(serializers.Serializer):
+    shop = ShopField()
+    messageId = serializers.IntegerField(min_value=1)  # noqa: N815
+
+
+def max_message_chars() -> int:
+    return int(conf.get("CHATBOT_MAX_MESSAGE_CHARS"))
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "clientMessageId": message.client_message_id,
+        "role": message.role,
+        "text": message.text,
+        "status": message.status,
+        "replyTo": message.reply_to_id,
+        "createdAt": message.created_at.isoformat() if message.created_at else None,
+        "products": message.products or [],
+        "quickReplies": message.quick_replies or [],
+        "handoff": message.handoff,
+    }

@@ -1,0 +1,69 @@
+import type { Card } from "../transport/types";
+
+/** Product links and images come from shop data; only web URLs may become href/src. */
+export function safeUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url, location.href);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function formatPrice(card: Pick<Card, "price" | "currency">, loc: string): string {
+  const amount = Number(card.price);
+  if (card.currency && Number.isFinite(amount)) {
+    try {
+      return new Intl.NumberFormat(loc, { style: "currency", currency: card.currency }).format(amount);
+    } catch {
+      // Unknown currency code: fall through to the plain form.
+    }
+  }
+  return [card.price, card.currency].filter(Boolean).join(" ");
+}
+
+/**
+ * Appends `text` to `el` as text nodes, turning `**bold**` (which the assistants use to name
+ * products) into <strong>. Everything stays textContent; no markup is ever parsed.
+ */
+export function appendRichText(el: HTMLElement, text: string): void {
+  const parts = text.split(/\*\*([^*\n][^*]*?)\*\*/);
+  parts.forEach((part, i) => {
+    if (!part) return;
+    if (i % 2) {
+      const strong = el.ownerDocument.createElement("strong");
+      strong.textContent = part;
+      el.appendChild(strong);
+    } else {
+      el.appendChild(el.ownerDocument.createTextNode(part));
+    }
+  });
+}
+
+/** "Trail Outfitters" → "TO", "莲花生活馆" → "莲". */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return "?";
+  if (/^[\u0000-\u024f]/.test(words[0])) {
+    return words
+      .slice(0, 2)
+      .map((w) => Array.from(w)[0])
+      .join("")
+      .toUpperCase();
+  }
+  return Array.from(words[0])[0];
+}
+
+export function newClientMessageId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID();
+  // randomUUID needs a secure context; plain-http shops still get unique-enough ids.
+  const bytes = new Uint8Array(16);
+  if (c && typeof c.getRandomValues === "function") c.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

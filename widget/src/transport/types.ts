@@ -1,0 +1,94 @@
+/** The wire model of docs/contracts.md and the one interface both chat engines implement. */
+
+export type Role = "shopper" | "assistant" | "staff" | "system";
+export type Status = "received" | "pending" | "streaming" | "done" | "failed" | "stopped";
+
+export interface Card {
+  sku: string;
+  name: string;
+  price: string;
+  currency: string;
+  stock?: number | string | null;
+  inStock: boolean;
+  url?: string | null;
+  imageUrl?: string | null;
+}
+
+export interface Message {
+  id: string;
+  clientMessageId?: string | null;
+  role: Role;
+  text: string;
+  status: Status;
+  replyTo?: string | null;
+  createdAt?: string | null;
+  products?: Card[];
+  quickReplies?: string[];
+  handoff?: boolean;
+}
+
+/** Events the panel understands. Local SSE events arrive as-is; Stream events are mapped. */
+export type ChatEvent =
+  | { type: "message.new"; message: Message }
+  | { type: "reply.thinking"; messageId: string }
+  | { type: "reply.delta"; messageId: string; text: string }
+  /** Whole text so far (Stream sends full text on message.updated, not deltas). */
+  | { type: "reply.text"; messageId: string; text: string }
+  /** The assistant's indicator went away (Stream ai_indicator.clear / stop). */
+  | { type: "reply.idle"; messageId: string }
+  | { type: "reply.products"; messageId: string; products: Card[] }
+  | { type: "reply.quick_replies"; messageId: string; options: string[] }
+  | { type: "reply.handoff"; messageId: string; notice: string }
+  | { type: "reply.done"; message: Message }
+  | { type: "reply.failed"; message: Message; retryable: boolean }
+  | { type: "connection"; state: "open" | "reconnecting" };
+
+export interface History {
+  messages: Message[];
+  welcome?: string;
+  handoff?: boolean;
+  /** Set when the engine keeps its own read state (Stream's countUnread). */
+  unread?: number;
+}
+
+export interface SendResult {
+  message: Message;
+  reply?: Message | null;
+}
+
+export interface Transport {
+  connect(): Promise<void>;
+  history(): Promise<History>;
+  send(text: string, clientMessageId: string): Promise<SendResult>;
+  stop(messageId: string): Promise<void>;
+  onEvent(cb: (event: ChatEvent) => void): () => void;
+  /** Tell the engine the shopper has seen everything (Stream's markRead). */
+  markRead?(): void;
+  close(): void;
+}
+
+/** The routes and identity a transport needs, read from the mount tag. */
+export interface TransportConfig {
+  shop: string;
+  csrfToken: string;
+  tokenUrl: string;
+  messageUrl: string;
+  historyUrl: string;
+  eventsUrl: string;
+  stopUrl: string;
+}
+
+export interface TokenResponse {
+  token: string;
+  apiKey: string;
+  userId: string;
+  userName?: string;
+  engine?: "local" | "stream";
+  channel?: { type: string; id: string };
+  expiresAt?: number;
+  eventsUrl?: string;
+  /** Stream engine: the assistant's Stream user id, to tell its messages apart. */
+  assistantUserId?: string;
+  /** Stream engine: API base URL override (a local Stream double in tests/dev). */
+  baseUrl?: string;
+}
