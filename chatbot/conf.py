@@ -89,9 +89,10 @@ def coze_configured() -> bool:
 def default_assistant_name() -> str:
     """``auto`` picks coze if its keys are set, else gateway if CHATBOT_NODE_URL is set,
     else local (DESIGN.md)."""
-    chosen = str(get("CHATBOT_ASSISTANT") or "auto").lower()
-    if chosen != "auto":
-        return chosen
+    chosen = str(get("CHATBOT_ASSISTANT") or "auto").strip()
+    if chosen.lower() != "auto":
+        # Short names are case-insensitive; a dotted path names a class and keeps its case.
+        return chosen if "." in chosen else chosen.lower()
     if coze_configured():
         return "coze"
     if get("CHATBOT_NODE_URL"):

@@ -110,7 +110,9 @@ class SSEDecoder:
         if not self._has_fields:
             return None
         # Unlike browsers we keep data-less events: Coze may send "event:done" alone.
-        event = SSEEvent(event=self._event or "message", data="\n".join(self._data), id=self._id, retry=self._retry)
+        event = SSEEvent(
+            event=self._event or "message", data="\n".join(self._data), id=self._id, retry=self._retry
+        )
         self._event, self._data, self._retry, self._has_fields = "", [], None, False
         return event
 
@@ -128,5 +130,5 @@ def iter_sse_lines(lines: Iterable[bytes | str]) -> Iterator[SSEEvent]:
     """Events from ``response.iter_lines()``, which strips line ends."""
     decoder = SSEDecoder()
     for line in lines:
-        yield from decoder.feed(line + (b"\n" if isinstance(line, bytes) else "\n"))
+        yield from decoder.feed(line + b"\n" if isinstance(line, bytes) else line + "\n")
     yield from decoder.close()

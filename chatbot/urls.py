@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import views, webhooks
 
 app_name = "chatbot"
 
@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/chatbot/stop", views.StopView.as_view(), name="stop"),
     path("api/chatbot/history", views.HistoryView.as_view(), name="history"),
     path("api/chatbot/events", views.events, name="events"),
+    path("api/chatbot/webhooks/stream", webhooks.stream_webhook, name="stream-webhook"),
     path("api/chatbot/schema", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -41,7 +41,7 @@ from .http import RETRYABLE_STATUSES, UpstreamError
 logger = logging.getLogger("chatbot.assistants.coze")
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-TOKEN_PATH = "/api/permission/oauth2/token"
+TOKEN_PATH = "/api/permission/oauth2/token"  # noqa: S105 - a URL path, not a secret
 # 24 h is Coze's maximum; a long token means one exchange a day per app, shared by all.
 DEFAULT_TOKEN_SECONDS = 86399
 JWT_SECONDS = 600
@@ -91,7 +91,9 @@ class JWTOAuth:
     ) -> None:
         self.app_id = str(app_id)
         self.key_id = str(key_id)
-        self._private_key = private_key if isinstance(private_key, RSAPrivateKey) else load_private_key(private_key)
+        self._private_key = (
+            private_key if isinstance(private_key, RSAPrivateKey) else load_private_key(private_key)
+        )
         self.api_base = api_base.rstrip("/")
         self.audience = urlsplit(self.api_base).hostname or self.api_base
         self.duration_seconds = duration_seconds
@@ -131,7 +133,9 @@ class JWTOAuth:
             "exp": issued_at + JWT_SECONDS,
             "jti": secrets.token_hex(16),
         }
-        return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.key_id, "typ": "JWT"})
+        return jwt.encode(
+            claims, self._private_key, algorithm="RS256", headers={"kid": self.key_id, "typ": "JWT"}
+        )
 
     def _cached(self) -> str | None:
         entry = cache.get(self.cache_key)

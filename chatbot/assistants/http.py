@@ -25,7 +25,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -171,7 +171,9 @@ class RemoteAssistant(ShopAssistant):
         code, message = self.error_code_and_message(payload)
         response.close()
         raise UpstreamError(
-            f"{self.vendor} answered HTTP {response.status_code}" + (f" ({code}: {message})" if code else "") + ".",
+            f"{self.vendor} answered HTTP {response.status_code}"
+            + (f" ({code}: {message})" if code else "")
+            + ".",
             vendor=self.vendor,
             status_code=response.status_code,
             code=code,
@@ -219,7 +221,7 @@ class RemoteAssistant(ShopAssistant):
                 time.sleep(delay)
                 attempt += 1
 
-    def iter_events(self, response: requests.Response) -> Iterator[SSEEvent]:
+    def iter_events(self, response: requests.Response) -> Generator[SSEEvent, None, None]:
         """SSE events of a streamed answer, each as soon as its blank line arrives."""
         try:
             yield from iter_sse(iter_body_chunks(response))
@@ -253,12 +255,20 @@ class RemoteAssistant(ShopAssistant):
             f"{self.vendor} could not answer: {exc}",
             retryable=exc.retryable or started or not _is_configuration_error(exc),
             started=started,
-            code=f"{self.vendor.lower()}_{exc.code}" if exc.code not in (None, "") else f"{self.vendor.lower()}_error",
+            code=f"{self.vendor.lower()}_{exc.code}"
+            if exc.code not in (None, "")
+            else f"{self.vendor.lower()}_error",
         )
 
 
 def _is_configuration_error(exc: UpstreamError) -> bool:
-    return exc.status_code in (401, 403, 404) or str(exc.code) in {"4000", "4100", "4101", "4200", "invalid_client"}
+    return exc.status_code in (401, 403, 404) or str(exc.code) in {
+        "4000",
+        "4100",
+        "4101",
+        "4200",
+        "invalid_client",
+    }
 
 
 def iter_body_chunks(response: requests.Response, size: int = 65536) -> Iterator[bytes]:
@@ -278,6 +288,12 @@ def iter_body_chunks(response: requests.Response, size: int = 65536) -> Iterator
         if not data:
             return
         yield data
+
+
+def is_cancelled(context: AssistantContext) -> bool:
+    """The shopper pressed stop (the pipeline sets ``context.cancelled``)."""
+    flag = context.cancelled
+    return bool(flag is not None and flag.is_set())
 
 
 def _json_or_none(response: requests.Response) -> Any:
@@ -316,7 +332,9 @@ class ShopToolBridge:
         try:
             args = _parse_arguments(arguments)
         except ValueError:
-            return json.dumps({"error": "invalid_arguments", "message": "Arguments must be a JSON object."}), []
+            return json.dumps(
+                {"error": "invalid_arguments", "message": "Arguments must be a JSON object."}
+            ), []
         try:
             result = tools.run_tool(name, args, self.context)
         except Exception:
@@ -325,7 +343,9 @@ class ShopToolBridge:
             result = {"error": "tool_failed", "message": "This information is unavailable right now."}
         events: list[AssistantEvent] = []
         if name in PRODUCT_TOOLS:
-            cards = [card for card in cards_in(result, self.context.shop.currency) if card.sku not in self.products]
+            cards = [
+                card for card in cards_in(result, self.context.shop.currency) if card.sku not in self.products
+            ]
             for card in cards:
                 self.products[card.sku] = card
             if cards:
@@ -354,8 +374,12 @@ class ShopToolBridge:
         return guess_intent(self.context.message, answer)
 
 
-_GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|早上好|晚上好)\b", re.I)
-_QUESTION = re.compile(r"[?？]|\b(how|what|when|where|why|which|can|do|does|is|are)\b|吗|怎么|如何|什么|多久|哪|能否|可以")
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|早上好|晚上好)\b", re.I
+)
+_QUESTION = re.compile(
+    r"[?？]|\b(how|what|when|where|why|which|can|do|does|is|are)\b|吗|怎么|如何|什么|多久|哪|能否|可以"
+)
 
 
 def guess_intent(message: str, answer: str) -> str:

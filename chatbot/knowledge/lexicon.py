@@ -206,10 +206,6 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
                 "representative",
                 "rep",
                 "operator",
-                "somebody",
-                "someone",
-                "person",
-                "people",
                 "staff",
                 "employee",
                 "manager",
@@ -218,7 +214,7 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
                 "live",
             }
         ),
-        frozenset({"assistant", "talk", "speak", "chat"}),
+        frozenset({"assistant", "talk", "speak", "chat", "somebody", "someone", "person", "people"}),
         ("人工", "真人", "转人工", "人工客服", "找客服", "客服人员", "工作人员", "经理", "真人客服", "找个人"),
     ),
     "complaint": (
@@ -252,8 +248,8 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
         ("投诉", "差评", "太差", "很差", "生气", "气死", "垃圾", "骗子", "不满意", "失望", "举报", "态度差", "坑人"),
     ),
     "order_status": (
-        frozenset({"track", "tracking", "eta", "whereabout", "status", "shipped", "dispatched"}),
-        frozenset({"order", "orders", "purchase", "package", "parcel", "shipment", "arrive", "arrived"}),
+        frozenset({"track", "tracking", "eta", "whereabout", "whereabouts", "status"}),
+        frozenset({"order", "orders", "purchase", "package", "parcel", "arrived"}),
         ("订单", "物流", "到哪", "查单", "单号", "发货了", "快递到", "运单", "我的包裹", "包裹"),
     ),
     "cancel": (
@@ -312,14 +308,13 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
                 "amex",
                 "credit",
                 "debit",
-                "card",
                 "installment",
                 "installments",
                 "checkout",
                 "modalities",
             }
         ),
-        frozenset({"method", "methods"}),
+        frozenset({"method", "methods", "card", "cards"}),
         ("付款", "支付", "支付宝", "微信支付", "信用卡", "花呗", "分期", "银行卡", "怎么付", "付钱"),
     ),
     "contact": (
@@ -328,17 +323,11 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
                 "contact",
                 "email",
                 "phone",
-                "call",
                 "hotline",
-                "reach",
                 "opening",
-                "hours",
-                "support",
-                "service",
-                "customer",
             }
         ),
-        frozenset({"number", "address", "time"}),
+        frozenset({"number", "address", "time", "call", "reach", "hours", "support", "service", "customer"}),
         ("联系", "客服电话", "电话", "邮箱", "客服", "营业时间", "工作时间", "联系方式"),
     ),
     "warranty": (

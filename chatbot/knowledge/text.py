@@ -86,6 +86,9 @@ def stem(word: str) -> str:
         word = word[:-2]
         if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "aeiouls":
             word = word[:-1]
+    # "reimburse", "reimbursed" and "reimbursing" all end up as "reimburs".
+    if len(word) > 4 and word.endswith("e") and not word.endswith("ee"):
+        word = word[:-1]
     return word
 
 

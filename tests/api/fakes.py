@@ -120,7 +120,8 @@ class FailingAssistant(ShopAssistant):
 class TickingAssistant(ShopAssistant):
     """For latency and concurrency runs: a delta every ``CHATBOT_FAKE_TICK_MS`` ms
     (default 20), ``CHATBOT_FAKE_TICKS`` times (default 10), each carrying the wall-clock
-    time it was emitted so a client can measure delivery delay."""
+    time it was emitted so a client can measure delivery delay. A message "ticks:N"
+    asks for N deltas."""
 
     name = "ticking"
 
@@ -131,7 +132,9 @@ class TickingAssistant(ShopAssistant):
     def reply(self, context: AssistantContext) -> Iterator[object]:  # type: ignore[override]
         yield Thinking()
         parts = []
-        for i in range(self.count):
+        # "ticks:N ..." asks for a reply of N deltas (long replies for stop/concurrency runs).
+        count = int(context.message[6:].split()[0]) if context.message.startswith("ticks:") else self.count
+        for i in range(count):
             time.sleep(self.tick)
             piece = f"[{i}@{time.time():.6f}]"
             parts.append(piece)

@@ -1,0 +1,303 @@
+"""BM25 search over one shop's products and FAQ, built in memory and cached per process.
+
+The cache key is the adapter class and shop id; the entry is rebuilt when
+``adapter.catalog_version(shop_id)`` changes, so the per-answer cost is one cheap version
+look-up plus the search itself.
+
+Scoring is BM25 over weighted fields (a product's name counts three times, its category
+twice, its description once). A query is a list of *concepts* (one per meaningful word);
+each concept matches through its best alternative: the word itself, a close spelling
+from the shop's vocabulary (rapidfuzz) or, for Chinese words the catalog does not
+contain, their character bigrams and unigrams.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+from .lexicon import COLOURS, EN_STOPWORDS, ZH_STOPWORDS
+from .text import cjk_grams, cjk_runs, cjk_words, latin_words, stem
+
+if TYPE_CHECKING:
+    from ..adapters import FaqInfo, ProductInfo, ShopAdapter
+
+EN_STOP_STEMS = frozenset(EN_STOPWORDS | {stem(w) for w in EN_STOPWORDS})
+# Single characters that say nothing about a product; kept out of the gram field.
+_ZH_STOP_CHARS = frozenset("的了吗呢吧啊呀我你您他她它们是在和与或有没这那个款件也都很还就")
+_COLOUR_EN = {word: name for name, words in COLOURS.items() for word in words if word.isascii()}
+_COLOUR_ZH = [(word, name) for name, words in COLOURS.items() for word in words if not word.isascii()]
+
+GRAM_WEIGHT = 0.5  # a bigram/unigram hit is weaker evidence than a whole word
+FUZZY_WEIGHT = 0.8
+NAME_WEIGHT = 3.0
+CATEGORY_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+_CACHE_SHOPS = 32
+
+
+def colour_terms(text: str, words: Iterable[str]) -> set[str]:
+    found = {f"colour:{_COLOUR_EN[w]}" for w in words if w in _COLOUR_EN}
+    found.update(f"colour:{name}" for word, name in _COLOUR_ZH if word in text)
+    return found
+
+
+def document_terms(text: str) -> list[tuple[str, float]]:
+    """(term, weight) pairs of a catalog text: English stems, jieba words, colour terms
+    and Chinese character grams (at a lower weight)."""
+    lowered = text.lower()
+    words = latin_words(lowered)
+    terms: list[tuple[str, float]] = [(stem(w), 1.0) for w in words if stem(w) not in EN_STOP_STEMS]
+    for run in cjk_runs(lowered):
+        terms.extend((w, 1.0) for w in cjk_words(run, for_search=True) if w not in ZH_STOPWORDS)
+        terms.extend(
+            (f"#{g}", GRAM_WEIGHT) for g in cjk_grams(run) if not (len(g) == 1 and g in _ZH_STOP_CHARS)
+        )
+    terms.extend((c, 1.0) for c in colour_terms(lowered, words))
+    return terms
+
+
+@dataclass
+class Concept:
+    """One thing the shopper said, with the index terms that may stand for it."""
+
+    word: str
+    alternatives: list[tuple[str, float]]
+
+
+@dataclass
+class Hit:
+    doc: int
+    score: float
+    matched: int  # concepts found anywhere in the document
+    name_matched: int  # concepts found in the primary field (a product's name)
+
+
+class BM25Index:
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.primary_terms: list[frozenset[str]] = []
+        self.lengths: list[float] = []
+        self.idf: dict[str, float] = {}
+        self.avg_length = 1.0
+
+    def add(self, fields: list[tuple[str, float]]) -> int:
+        """Add one document; ``fields`` is (text, weight), the first being primary."""
+        doc = len(self.lengths)
+        weights: dict[str, float] = defaultdict(float)
+        primary: set[str] = set()
+        for position, (text, field_weight) in enumerate(fields):
+            for term, weight in document_terms(text):
+                weights[term] += weight * field_weight
+                if position == 0:
+                    primary.add(term)
+        for term, tf in weights.items():
+            self.postings[term].append((doc, tf))
+        self.primary_terms.append(frozenset(primary))
+        self.lengths.append(sum(weights.values()) or 1.0)
+        return doc
+
+    def finish(self) -> None:
+        count = len(self.lengths)
+        self.avg_length = (sum(self.lengths) / count) if count else 1.0
+        self.idf = {
+            term: math.log(1 + (count - len(posts) + 0.5) / (len(posts) + 0.5))
+            for term, posts in self.postings.items()
+        }
+        self.postings = dict(self.postings)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def search(self, concepts: list[Concept]) -> list[Hit]:
+        totals: dict[int, float] = defaultdict(float)
+        matched: dict[int, int] = defaultdict(int)
+        name_matched: dict[int, int] = defaultdict(int)
+        k1, b, avg = self.k1, self.b, self.avg_length
+        lengths = self.lengths
+        for concept in concepts:
+            best: dict[int, float] = {}
+            in_name: set[int] = set()
+            for term, weight in concept.alternatives:
+                posts = self.postings.get(term)
+                if not posts:
+                    continue
+                idf = self.idf[term] * weight
+                for doc, tf in posts:
+                    score = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[doc] / avg))
+                    if score > best.get(doc, 0.0):
+                        best[doc] = score
+                    if term in self.primary_terms[doc]:
+                        in_name.add(doc)
+            for doc, score in best.items():
+                totals[doc] += score
+                matched[doc] += 1
+            for doc in in_name:
+                name_matched[doc] += 1
+        hits = [Hit(doc, score, matched[doc], name_matched[doc]) for doc, score in totals.items()]
+        hits.sort(key=lambda h: (-h.score, h.doc))
+        return hits
+
+
+@dataclass
+class ShopIndex:
+    """Everything the assistant searches for one shop at one catalog version."""
+
+    shop_id: str
+    version: str
+    products: list[ProductInfo]
+    faq: list[FaqInfo]
+    product_index: BM25Index
+    faq_index: BM25Index
+    by_sku: dict[str, int]
+    categories: dict[str, str]  # folded category name -> as written
+    vocabulary: list[str]  # English words of the catalog, for typo matching
+    known_words: frozenset[str]
+    _fuzzy: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _fuzzy_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def product_by_sku(self, sku: str) -> ProductInfo | None:
+        pos = self.by_sku.get(sku.strip().upper())
+        return None if pos is None else self.products[pos]
+
+    def fuzzy(self, word: str) -> list[tuple[str, float]]:
+        """Catalog words spelled like ``word`` ("jaket" -> "jacket"), with weights."""
+        cached = self._fuzzy.get(word)
+        if cached is not None:
+            return cached
+        found: list[tuple[str, float]] = []
+        if len(word) >= 4 and self.vocabulary:
+            cutoff = 80 if len(word) >= 6 else 85
+            for candidate, score, _ in process.extract(
+                word, self.vocabulary, scorer=fuzz.ratio, limit=3, score_cutoff=cutoff
+            ):
+                found.append((candidate, FUZZY_WEIGHT * score / 100))
+        with self._fuzzy_lock:
+            if len(self._fuzzy) > 4096:
+                self._fuzzy.clear()
+            self._fuzzy[word] = found
+        return found
+
+    def concepts(self, text: str, *, skip: Iterable[str] = ()) -> list[Concept]:
+        """The query's concepts. ``skip`` holds words already understood otherwise
+        (price figures, order numbers) that must not be searched for."""
+        skipped = {s.lower() for s in skip}
+        lowered = text.lower()
+        concepts: list[Concept] = []
+        seen: set[str] = set()
+        for raw in latin_words(lowered):
+            term = stem(raw)
+            if raw in skipped or term in EN_STOP_STEMS or raw in EN_STOPWORDS or term in seen:
+                continue
+            if raw.isdigit():
+                continue
+            seen.add(term)
+            alternatives = [(term, 1.0)]
+            if term not in self.product_index.postings and term not in self.faq_index.postings:
+                alternatives.extend(self.fuzzy(term))
+            if raw in _COLOUR_EN:
+                alternatives.append((f"colour:{_COLOUR_EN[raw]}", 1.0))
+            concepts.append(Concept(raw, alternatives))
+        for run in cjk_runs(lowered):
+            for word in cjk_words(run):
+                if word in ZH_STOPWORDS or word in seen:
+                    continue
+                seen.add(word)
+                concepts.append(Concept(word, self._cjk_alternatives(word)))
+        return concepts
+
+    def _cjk_alternatives(self, word: str) -> list[tuple[str, float]]:
+        postings = self.product_index.postings
+        faq_postings = self.faq_index.postings
+        alternatives = [(word, 1.0)]
+        alternatives.extend((f"colour:{name}", 1.0) for variant, name in _COLOUR_ZH if variant in word)
+        if word in postings or word in faq_postings:
+            return alternatives
+        # jieba cut the query differently from the catalog: fall back to characters.
+        chars = [c for c in word if c not in _ZH_STOP_CHARS]
+        bigrams = [f"#{word[i : i + 2]}" for i in range(len(word) - 1)]
+        known = [g for g in bigrams if g in postings or g in faq_postings]
+        if known:
+            alternatives.extend((g, 1.0) for g in known)
+        else:
+            alternatives.extend((f"#{c}", 0.6) for c in chars)
+        return alternatives
+
+
+_cache: OrderedDict[tuple[str, str], ShopIndex] = OrderedDict()
+_cache_lock = threading.Lock()
+_build_locks: dict[tuple[str, str], threading.Lock] = defaultdict(threading.Lock)
+
+
+def build_index(shop_id: str, version: str, products: Iterable[ProductInfo], faq: list[FaqInfo]) -> ShopIndex:
+    product_list = list(products)
+    product_index = BM25Index()
+    categories: dict[str, str] = {}
+    for product in product_list:
+        product_index.add(
+            [
+                (product.name, NAME_WEIGHT),
+                (product.category, CATEGORY_WEIGHT),
+                (product.description, BODY_WEIGHT),
+            ]
+        )
+        if product.category:
+            categories[product.category.casefold()] = product.category
+    product_index.finish()
+    faq_index = BM25Index()
+    for entry in faq:
+        faq_index.add([(entry.question, 2.0), (entry.answer, 1.0)])
+    faq_index.finish()
+    vocabulary = sorted(
+        {t for t in list(product_index.postings) + list(faq_index.postings) if t.isascii() and t.isalpha()}
+    )
+    return ShopIndex(
+        shop_id=shop_id,
+        version=version,
+        products=product_list,
+        faq=list(faq),
+        product_index=product_index,
+        faq_index=faq_index,
+        by_sku={p.sku.upper(): i for i, p in enumerate(product_list)},
+        categories=categories,
+        vocabulary=vocabulary,
+        known_words=frozenset(vocabulary),
+    )
+
+
+def shop_index(adapter: ShopAdapter, shop_id: str) -> ShopIndex:
+    """The shop's index at its current catalog version, built on first use."""
+    key = (f"{type(adapter).__module__}.{type(adapter).__qualname__}", shop_id)
+    version = str(adapter.catalog_version(shop_id))
+    with _cache_lock:
+        entry = _cache.get(key)
+        if entry is not None and entry.version == version:
+            _cache.move_to_end(key)
+            return entry
+        build_lock = _build_locks[key]
+    # One build per shop at a time; other threads for that shop wait and reuse it.
+    with build_lock:
+        with _cache_lock:
+            entry = _cache.get(key)
+            if entry is not None and entry.version == version:
+                return entry
+        entry = build_index(shop_id, version, adapter.list_products(shop_id), adapter.list_faq(shop_id))
+        with _cache_lock:
+            _cache[key] = entry
+            _cache.move_to_end(key)
+            while len(_cache) > _CACHE_SHOPS:
+                _cache.popitem(last=False)
+        return entry
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

@@ -1,0 +1,345 @@
+"""What the shopper is asking for, before any product is looked up.
+
+Greetings, thanks, product aspects, references back ("how much is it?") and order
+numbers come from the word lists in :mod:`.lexicon`. Support topics (order status,
+cancelling, refunds, shipping, payment, contact, hand-off, complaints) combine those word
+lists (with typo tolerance) and a naive Bayes classifier trained on the Bitext build split
+(:mod:`.train_intents`): the words decide *whether* the message is a support question,
+the classifier decides *which* one when the words alone are ambiguous.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rapidfuzz.distance import OSA
+
+from .lexicon import (
+    ASPECTS,
+    EN_REFERENCES,
+    EN_SHOPPING_CUES,
+    EN_STOPWORDS,
+    GREETINGS_EN,
+    GREETINGS_ZH,
+    POLITE_FILLER_EN,
+    SMALLTALK_EN,
+    SMALLTALK_ZH,
+    SUPPORT_TOPICS,
+    ZH_REFERENCES,
+    ZH_SHOPPING_CUES,
+)
+from .text import cjk_runs, has_cjk, latin_words, stem
+from .train_intents import DATA_FILE, features
+
+# Bitext intents -> the assistant's support topics.
+BITEXT_TOPICS = {
+    "track_order": "order_status",
+    "cancel_order": "cancel",
+    "contact_human_agent": "handoff",
+    "complaint": "complaint",
+    "contact_customer_service": "contact",
+    "delivery_period": "shipping",
+    "delivery_options": "shipping",
+    "check_payment_methods": "payment",
+    "check_refund_policy": "refund",
+    "get_refund": "refund",
+}
+# When words point at several topics, the first wins: a person asked for beats a policy.
+TOPIC_PRIORITY = (
+    "handoff",
+    "complaint",
+    "cancel",
+    "refund",
+    "order_status",
+    "shipping",
+    "payment",
+    "warranty",
+    "size_guide",
+    "contact",
+)
+FAQ_TOPICS = frozenset({"shipping", "payment", "refund", "contact", "warranty", "size_guide"})
+
+_ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9$¥€£.-])#?([A-Za-z]{0,6}-?\d{3,}[A-Za-z0-9-]*)(?![A-Za-z0-9.])")
+_EMOJI_OR_SYMBOL = re.compile(r"^[\W_]*$", re.UNICODE)
+_OFF_TOPIC_EN = frozenset(
+    {
+        "weather",
+        "joke",
+        "poem",
+        "president",
+        "politic",
+        "politics",
+        "election",
+        "recipe",
+        "homework",
+        "bitcoin",
+        "crypto",
+        "movie",
+        "song",
+        "lyrics",
+        "football",
+        "capital",
+        "translate",
+        "meaning",
+        "life",
+        "python",
+        "javascript",
+        "code",
+        "essay",
+        "password",
+        "prompt",
+        "instructions",
+        "dan",
+        "jailbreak",
+        "horoscope",
+    }
+)
+_OFF_TOPIC_ZH = ("天气", "笑话", "写诗", "作诗", "新闻", "总统", "政治", "股票", "彩票", "菜谱", "作业", "翻译", "密码", "提示词", "系统提示")
+_SUPPORT_PHRASES_EN: tuple[tuple[str, str], ...] = (
+    ("money back", "refund"),
+    ("customer service", "contact"),
+    ("customer support", "contact"),
+    ("customer care", "contact"),
+    ("real person", "handoff"),
+    ("live agent", "handoff"),
+    ("live person", "handoff"),
+    ("talk to a", "handoff"),
+    ("speak to a", "handoff"),
+    ("speak with a", "handoff"),
+    ("talk with a", "handoff"),
+    ("where is my", "order_status"),
+    ("where's my", "order_status"),
+    ("my order", "order_status"),
+    ("my purchase", "order_status"),
+    ("my package", "order_status"),
+    ("my parcel", "order_status"),
+    ("order status", "order_status"),
+    ("my orders", "order_status"),
+    ("all orders", "order_status"),
+    ("how long", "shipping"),
+    ("how soon", "shipping"),
+    ("when will", "shipping"),
+    ("ship to", "shipping"),
+    ("deliver to", "shipping"),
+    ("pay with", "payment"),
+    ("pay by", "payment"),
+)
+
+
+@dataclass(frozen=True)
+class SupportGuess:
+    topic: str | None = None
+    strong: bool = False  # a word that only a support question uses, or a certain model
+    probability: float = 0.0  # the classifier's confidence in ``topic``, 0 without it
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict[str, Any]:
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _lexicon_words() -> tuple[dict[str, tuple[str, bool]], frozenset[str]]:
+    """stem -> (topic, strong) for every English support word, and the words the
+    classifier has seen (typo matching is only tried on words outside them)."""
+    words: dict[str, tuple[str, bool]] = {}
+    for topic in reversed(TOPIC_PRIORITY):
+        strong, weak, _ = SUPPORT_TOPICS[topic]
+        for w in weak:
+            words[stem(w)] = words[w] = (topic, False)
+        for w in strong:
+            words[stem(w)] = words[w] = (topic, True)
+    # Real words only: the Bitext vocabulary is full of typos we want to catch.
+    known = frozenset(stem(w) for w in EN_STOPWORDS) | frozenset(EN_STOPWORDS)
+    return words, known
+
+
+def classify_support(text: str) -> tuple[str, float]:
+    """The Bitext topic the classifier finds most likely, with its probability."""
+    model = _model()
+    alpha = model["alpha"]
+    size = model["vocabulary_size"]
+    all_docs = sum(model["docs"].values())
+    feats = features(_split_runs(text))
+    scores: dict[str, float] = {}
+    for label in model["classes"]:
+        counts = model["counts"][label]
+        denominator = math.log(model["totals"][label] + alpha * size)
+        score = math.log(model["docs"][label] / all_docs)
+        for f in feats:
+            score += math.log(counts.get(f, 0) + alpha) - denominator
+        scores[label] = score
+    best = max(scores, key=lambda k: scores[k])
+    norm = sum(math.exp(s - scores[best]) for s in scores.values())
+    return BITEXT_TOPICS.get(best, best), 1.0 / norm
+
+
+def _split_runs(text: str) -> str:
+    """"order732201349959" -> "order 732201349959"."""
+    return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", text)
+
+
+def _typo_match(word: str, lexicon: dict[str, tuple[str, bool]]) -> tuple[str, bool] | None:
+    if len(word) == 4:
+        # Short words only by swapped letters ("shpi"): one wrong letter makes another word.
+        return next(
+            (hit for cand, hit in lexicon.items() if len(cand) == 4 and sorted(cand) == sorted(word)), None
+        )
+    limit = 1 if len(word) <= 7 else 2
+    for candidate, hit in lexicon.items():
+        if len(candidate) >= 5 and abs(len(candidate) - len(word)) <= limit:
+            if OSA.distance(word, candidate, score_cutoff=limit) <= limit:
+                return hit
+        if len(candidate) >= 5 and word.startswith(candidate) and len(word) > len(candidate) + 2:
+            return hit  # run-on words: "uudeliver", "shippingto"
+        if len(candidate) >= 6 and candidate in word:
+            return hit
+    return None
+
+
+def support_guess(
+    text: str, product_words: frozenset[str] = frozenset(), known_words: frozenset[str] = frozenset()
+) -> SupportGuess:
+    """Is this a support question (orders, policies, a person), and about what?
+
+    ``product_words`` are the stems of the shop's product texts: a support word the
+    catalog itself uses ("phone" in a phone-case shop, "support" in "arch support")
+    counts only as a weak hint. ``known_words`` (catalog and FAQ) are never read as
+    typos of support words ("ball" is not "call")."""
+    lowered = text.lower()
+    found: dict[str, bool] = {}
+
+    def note(topic: str, strong: bool) -> None:
+        found[topic] = found.get(topic, False) or strong
+
+    if has_cjk(lowered):
+        for topic in TOPIC_PRIORITY:
+            if any(word in lowered for word in SUPPORT_TOPICS[topic][2]):
+                note(topic, True)
+    lexicon, known = _lexicon_words()
+    for raw in latin_words(_split_runs(lowered)):
+        if raw.isdigit():
+            continue
+        term = stem(raw)
+        hit = lexicon.get(raw) or lexicon.get(term)
+        if hit is None and len(raw) >= 4 and term not in known and term not in known_words:
+            hit = _typo_match(raw, lexicon)
+        if hit is not None:
+            note(hit[0], hit[1] and term not in product_words)
+    for phrase, topic in _SUPPORT_PHRASES_EN:
+        if phrase in lowered:
+            note(topic, topic != "shipping" or phrase.endswith(" to"))
+    if not found:
+        return SupportGuess()
+    latin = re.search(r"[a-z]{2,}", lowered) is not None
+    if latin:
+        model_topic, probability = classify_support(lowered)
+        # Naive Bayes is sure of itself on anything; it picks the topic, the words say
+        # how sure we are that this is a support question at all.
+        if model_topic in found:
+            return SupportGuess(model_topic, found[model_topic], probability)
+        if probability >= 0.9 and not any(found.values()):
+            return SupportGuess(model_topic, False, probability)
+    for strong_only in (True, False):
+        for topic in TOPIC_PRIORITY:
+            if topic in found and (found[topic] or not strong_only):
+                return SupportGuess(topic, found[topic], 0.0)
+    return SupportGuess()
+
+
+def _words_and_runs(text: str) -> tuple[list[str], list[str]]:
+    return latin_words(text.lower()), cjk_runs(text)
+
+
+def is_only_symbols(text: str) -> bool:
+    """Emoji, punctuation or nothing: no word to answer."""
+    return bool(_EMOJI_OR_SYMBOL.match(text))
+
+
+def _only(words: list[str], runs: list[str], en: frozenset[str], zh: tuple[str, ...]) -> bool:
+    """Every word is one of ``en``/``zh`` or polite filler, and at least one of them is."""
+    hit = False
+    for w in words:
+        if w in en or stem(w) in en:
+            hit = True
+        elif w not in POLITE_FILLER_EN:
+            return False
+    for run in runs:
+        rest = run
+        for phrase in sorted(zh, key=len, reverse=True):
+            if phrase in rest:
+                hit = True
+                rest = rest.replace(phrase, "")
+        rest = re.sub("[啊呀哦哈嘛吧呢了的你您们好啦哟嗯在吗]", "", rest)
+        if rest:
+            return False
+    return hit
+
+
+def is_greeting(text: str) -> bool:
+    words, runs = _words_and_runs(text)
+    return _only(words, runs, GREETINGS_EN, GREETINGS_ZH)
+
+
+def is_smalltalk(text: str) -> bool:
+    words, runs = _words_and_runs(text)
+    return _only(words, runs, SMALLTALK_EN | GREETINGS_EN, SMALLTALK_ZH + GREETINGS_ZH) and not is_greeting(
+        text
+    )
+
+
+def aspects(text: str) -> tuple[str, ...]:
+    """Which facts about a product the shopper asks for (price, stock, size…)."""
+    lowered = text.lower()
+    stems = {stem(w) for w in latin_words(lowered)} | set(latin_words(lowered))
+    found = []
+    for aspect, (en, zh) in ASPECTS.items():
+        if any(stem(w) in stems or w in stems for w in en) or any(w in lowered for w in zh):
+            found.append(aspect)
+    if re.search(r"\bhow much\b|\bwhat(?:'s| is) the price\b", lowered) and "price" not in found:
+        found.insert(0, "price")
+    if re.search(r"\bin[- ]stock\b|\bsold out\b", lowered) and "stock" not in found:
+        found.append("stock")
+    return tuple(found)
+
+
+def refers_back(text: str) -> int | None:
+    """The position of the earlier product the shopper points at ("it" -> 0, "the second
+    one" -> 1), or ``None`` when they do not point back."""
+    lowered = text.lower()
+    if re.search(r"\b(?:second|2nd)\b|第二", lowered):
+        return 1
+    if re.search(r"\b(?:third|3rd)\b|第三", lowered):
+        return 2
+    words = set(latin_words(lowered))
+    if words & EN_REFERENCES or any(ref in lowered for ref in ZH_REFERENCES):
+        return 0
+    return None
+
+
+def has_shopping_cue(text: str) -> bool:
+    lowered = text.lower()
+    return bool(set(latin_words(lowered)) & EN_SHOPPING_CUES) or any(c in lowered for c in ZH_SHOPPING_CUES)
+
+
+def is_off_topic(text: str) -> bool:
+    lowered = text.lower()
+    stems = {stem(w) for w in latin_words(lowered)}
+    return bool(stems & _OFF_TOPIC_EN) or any(w in lowered for w in _OFF_TOPIC_ZH)
+
+
+def order_number(text: str) -> str | None:
+    """An order number written in the message ("#1042", "NW-10023", "order 00123842")."""
+    for match in _ORDER_NUMBER.finditer(text):
+        token = match.group(1)
+        tail = text[match.end() : match.end() + 3]
+        if re.match(r"\s*(?:元|块|刀|dollars?|usd|bucks?)", tail, re.I):
+            continue  # "100元" is a price
+        if sum(ch.isdigit() for ch in token) >= 3:
+            return token
+    return None

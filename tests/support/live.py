@@ -1,0 +1,173 @@
+"""Real app servers on loopback for end-to-end tests and benchmarks.
+
+``LiveSite`` migrates a throwaway database (SQLite file unless ``DATABASE_URL`` is
+given) and starts the same ASGI server the demo and production use, as subprocesses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveSite:
+    def __init__(self, env: dict[str, str] | None = None, database_url: str | None = None) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="chatbot-live-")
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url or f"sqlite:///{self.tmp.name}/db.sqlite3",
+            "SECRET_KEY": "live-test-" + secrets.token_hex(8),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "CHATBOT_REPLY_MODE": "thread",
+            "PYTHONPATH": str(ROOT),
+            **(env or {}),
+        }
+        self.env.pop("PYTEST_CURRENT_TEST", None)
+        self.servers: list[tuple[subprocess.Popen[bytes], str]] = []
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def start(self, workers: int = 1, extra_env: dict[str, str] | None = None) -> str:
+        port = free_port()
+        env = {**self.env, **(extra_env or {})}
+        cmd = [
+            sys.executable, "-m", "uvicorn", "config.asgi:application",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "1",
+        ]
+        log = open(Path(self.tmp.name) / f"server-{port}.log", "wb")  # noqa: SIM115 - lives as long as the server
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {(Path(self.tmp.name) / f'server-{port}.log').read_text()}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(base + "/api/chatbot/history?shop=x", timeout=1).status_code < 500:
+                    break
+            time.sleep(0.1)
+        else:
+            proc.kill()
+            raise RuntimeError("server did not start in 30 s")
+        self.servers.append((proc, base))
+        return base
+
+    def close(self) -> None:
+        for proc, _base in self.servers:
+            proc.terminate()
+        for proc, _base in self.servers:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.tmp.cleanup()
+
+    def __enter__(self) -> LiveSite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Shopper:
+    """A browser-like client: guest cookie, CSRF header, JSON routes."""
+
+    def __init__(self, base: str, shop: str) -> None:
+        self.base = base
+        self.shop = shop
+        self.session = requests.Session()
+        self.csrf = secrets.token_hex(16)  # Django accepts a client-chosen 32-char token
+        self.session.cookies.set("csrftoken", self.csrf, domain="127.0.0.1")
+
+    def post(self, path: str, body: dict[str, Any], base: str | None = None) -> requests.Response:
+        return self.session.post(
+            (base or self.base) + path,
+            json={"shop": self.shop, **body},
+            headers={"X-CSRFToken": self.csrf, "Referer": (base or self.base) + "/"},
+            timeout=10,
+        )
+
+    def token(self, base: str | None = None) -> dict[str, Any]:
+        response = self.post("/api/chatbot/stream-chat-token", {}, base)
+        response.raise_for_status()
+        return response.json()
+
+
+class EventReader:
+    """Reads an SSE stream in a thread; ``events`` fills as they arrive."""
+
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.ready = threading.Event()
+        self.response = requests.get(url, stream=True, timeout=30, headers=headers or {})
+        self.status = self.response.status_code
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        current: dict[str, Any] = {}
+        with contextlib.suppress(Exception):
+            for raw in self.response.iter_lines(decode_unicode=True):
+                self.ready.set()
+                if raw is None:
+                    continue
+                if raw == "":
+                    if "event" in current:
+                        current["received_at"] = time.time()
+                        self.events.append(current)
+                    current = {}
+                elif raw.startswith("id: "):
+                    current["id"] = raw[4:]
+                elif raw.startswith("event: "):
+                    current["event"] = raw[7:]
+                elif raw.startswith("data: "):
+                    current["data"] = json.loads(raw[6:])
+
+    def wait_for(self, event_type: str, timeout: float = 15) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in self.events:
+                if event.get("event") == event_type:
+                    return event
+            time.sleep(0.02)
+        raise AssertionError(f"no {event_type} within {timeout} s; got {[e.get('event') for e in self.events]}")
+
+    def close(self) -> None:
+        self.response.close()
+
+
+@contextlib.contextmanager
+def reading(url: str, headers: dict[str, str] | None = None) -> Iterator[EventReader]:
+    reader = EventReader(url, headers)
+    try:
+        yield reader
+    finally:
+        reader.close()
