@@ -31,7 +31,7 @@ class MessageInline(admin.TabularInline):
     fk_name = "conversation"
     extra = 0
     can_delete = False
-    fields = ["created_at", "role", "status", "text", "intent", "handoff"]
+    fields = ("created_at", "role", "status", "text", "intent", "handoff")
     readonly_fields = fields
     ordering = ["created_at", "id"]
 

@@ -63,7 +63,6 @@ def log_startup() -> threading.Thread | None:
             worker = threading.Thread(
                 target=_ensure_assistant_user, args=(shop_id,), name="chatbot-stream-bootstrap", daemon=True
             )
-            worker.start()
     else:
         if conf.get("STREAM_CHAT_ENABLED"):
             logger.error(
@@ -77,6 +76,9 @@ def log_startup() -> threading.Thread | None:
         logger.info(
             "Chatbot disabled (CHATBOT_ENABLED=false): the widget is hidden and the chat routes answer 503"
         )
+    if worker is not None:
+        # Started last, so its own line can never cut into the four above.
+        worker.start()
     return worker
 
 

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     # Per-visitor limit on state-changing routes: this many requests per window.
     "CHATBOT_RATE_LIMIT": 20,
     "CHATBOT_RATE_LIMIT_WINDOW": 60,
+    # The token route is called on every page load that opens the chat, so it gets more.
+    "CHATBOT_TOKEN_RATE_LIMIT": 60,
     # Guest cookie: signed, HttpOnly, SameSite=Lax.
     "CHATBOT_GUEST_COOKIE": "chatbot_guest",
     "CHATBOT_GUEST_COOKIE_AGE": 60 * 60 * 24 * 365,

@@ -11,7 +11,11 @@ from .models import Conversation
 def conversation_for(shop_id: str, shopper: Shopper, *, create: bool = True) -> Conversation | None:
     conversation = Conversation.objects.filter(shop_id=shop_id, chat_user_id=shopper.chat_user_id).first()
     if conversation is not None or not create:
-        if conversation is not None and shopper.display_name and conversation.display_name != shopper.display_name:
+        if (
+            conversation is not None
+            and shopper.display_name
+            and conversation.display_name != shopper.display_name
+        ):
             Conversation.objects.filter(pk=conversation.pk).update(display_name=shopper.display_name)
             conversation.display_name = shopper.display_name
         return conversation

@@ -71,7 +71,9 @@ class _LocalFanout:
             self._subscribers[conversation_id].add(entry)
         return entry
 
-    def remove(self, conversation_id: int, entry: tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]) -> None:
+    def remove(
+        self, conversation_id: int, entry: tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]
+    ) -> None:
         with self._lock:
             subs = self._subscribers.get(conversation_id)
             if subs is not None:
@@ -167,7 +169,9 @@ class MemoryHub(EventHub):
         return event
 
     def _forget_idle(self, now: float) -> None:
-        for cid in [cid for cid, buf in self._buffers.items() if not buf or now - buf[-1][0] > REPLAY_SECONDS]:
+        for cid in [
+            cid for cid, buf in self._buffers.items() if not buf or now - buf[-1][0] > REPLAY_SECONDS
+        ]:
             del self._buffers[cid]
 
     def replay(self, conversation_id: int, after_id: str) -> list[Event]:
@@ -194,7 +198,9 @@ class RedisHub(EventHub):
     def publish(self, conversation_id: int, event_type: str, data: dict[str, Any]) -> Event:
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         key = self._stream_key(conversation_id)
-        event_id = self.redis.xadd(key, {"type": event_type, "data": body}, maxlen=REPLAY_EVENTS, approximate=True)
+        event_id = self.redis.xadd(
+            key, {"type": event_type, "data": body}, maxlen=REPLAY_EVENTS, approximate=True
+        )
         pipe = self.redis.pipeline(transaction=False)
         pipe.expire(key, REPLAY_SECONDS)
         pipe.publish(PUBSUB_CHANNEL, json.dumps([conversation_id, event_id, event_type, body]))
@@ -204,7 +210,9 @@ class RedisHub(EventHub):
         return Event(str(event_id), event_type, data)
 
     def replay(self, conversation_id: int, after_id: str) -> list[Event]:
-        rows = self.redis.xrange(self._stream_key(conversation_id), min=f"({after_id}", max="+")
+        rows: list[tuple[str, dict[str, str]]] = self.redis.xrange(  # type: ignore[assignment]
+            self._stream_key(conversation_id), min=f"({after_id}", max="+"
+        )
         return [Event(rid, fields["type"], json.loads(fields["data"])) for rid, fields in rows]
 
     async def _areplay(self, conversation_id: int, after_id: str) -> list[Event]:

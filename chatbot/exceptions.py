@@ -32,7 +32,9 @@ class ChatbotImproperlyInstalled(ChatbotImproperlyConfigured):
 class VendorError(ChatbotError):
     """Stream, Coze or an OpenAI-compatible server answered with an error."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, code: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, code: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.status_code = status_code
         self.code = code
@@ -41,7 +43,9 @@ class VendorError(ChatbotError):
 class ApiError(drf_exceptions.APIException):
     """An API error with our stable ``code``: raise ``ApiError(status, code, message)``."""
 
-    def __init__(self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.error_code = code
@@ -88,5 +92,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         code = "csrf_failed"
     else:
         code = _CODES.get(response.status_code, "error")
-    response.data = error_body(code, _flatten(exc.detail if isinstance(exc, drf_exceptions.APIException) else exc))
+    response.data = error_body(
+        code, _flatten(exc.detail if isinstance(exc, drf_exceptions.APIException) else exc)
+    )
     return response

@@ -3,7 +3,8 @@
 - ``GET /health`` — liveness: the process answers. No database, no cache, no network, so
   a slow dependency never gets a healthy machine restarted or pulled from routing.
 - ``GET /health/ready`` — readiness: the database answers ``SELECT 1``; Redis answers
-  ``PING`` when ``REDIS_URL`` is set; Stream and Coze are reachable when they are in use.
+  ``PING`` when ``REDIS_URL`` is set; Stream and Coze are reachable when they are in use;
+  the remote chatbot gateway (``CHATBOT_NODE_URL``) answers its own ``/health`` when set.
   Each check reports ``status`` and ``latency_ms``. A failing database or Redis makes the
   answer 503 (this instance cannot serve a chat). An unreachable vendor makes it
   ``"degraded"`` but still 200: every instance sees the same outage, so pulling them all
@@ -22,6 +23,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -103,29 +105,35 @@ def _check_reachable(url: str) -> None:
     requests.head(_origin(url), timeout=PROBE_TIMEOUT_SECONDS, allow_redirects=False)
 
 
+def _check_gateway(url: str) -> None:
+    # Unlike a vendor API, the gateway is ours (the user's "chatbot-node") and has a health
+    # route, so its answer counts, not just the connection.
+    response = requests.get(f"{url.rstrip('/')}/health", timeout=PROBE_TIMEOUT_SECONDS)
+    response.raise_for_status()
+
+
 def run_checks() -> tuple[int, dict[str, Any]]:
     """Run every readiness check now; returns (HTTP status, body)."""
     cfg = conf.get_config()
     checks: dict[str, CheckResult] = {"database": _timed(_check_database, critical=True)}
 
     redis_url = cfg["REDIS_URL"]
-    vendors: dict[str, str] = {}
+    vendors: dict[str, Callable[[], None]] = {}
     if conf.stream_enabled():
-        vendors["stream"] = cfg["STREAM_CHAT_BASE_URL"] or DEFAULT_STREAM_BASE_URL
+        vendors["stream"] = partial(_check_reachable, cfg["STREAM_CHAT_BASE_URL"] or DEFAULT_STREAM_BASE_URL)
     if conf.coze_configured():
-        vendors["coze"] = cfg["COZE_API_BASE"]
+        vendors["coze"] = partial(_check_reachable, cfg["COZE_API_BASE"])
+    if cfg["CHATBOT_NODE_URL"]:
+        vendors["gateway"] = partial(_check_gateway, cfg["CHATBOT_NODE_URL"])
 
     # The network probes run side by side so the worst case stays one timeout, not the sum;
     # the database check stays on this thread, which owns this request's DB connection.
     if redis_url or vendors:
         with ThreadPoolExecutor(max_workers=1 + len(vendors)) as pool:
-            futures = {
-                name: pool.submit(_timed, lambda u=url: _check_reachable(u), critical=False)
-                for name, url in vendors.items()
-            }
+            futures = {name: pool.submit(_timed, probe, critical=False) for name, probe in vendors.items()}
             if redis_url:
-                futures["redis"] = pool.submit(_timed, lambda: _check_redis(redis_url), critical=True)
-            for name in ("redis", "stream", "coze"):
+                futures["redis"] = pool.submit(_timed, partial(_check_redis, redis_url), critical=True)
+            for name in ("redis", "stream", "coze", "gateway"):
                 if name in futures:
                     checks[name] = futures[name].result()
 

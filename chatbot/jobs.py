@@ -7,6 +7,7 @@ reply is the honest fit; the ASGI loop stays free for event streams. ``inline`` 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -73,9 +74,8 @@ def wait_idle(timeout: float = 10.0) -> bool:
     with _lock:
         futures = list(_pending)
     for future in futures:
-        try:
+        # A job's own failure was logged by _run; only finishing matters here.
+        with contextlib.suppress(Exception):
             future.result(timeout=timeout)
-        except Exception:  # noqa: S110 - already logged by _run
-            pass
     with _lock:
         return not _pending

@@ -37,9 +37,14 @@ class ShopChatSettings(models.Model):
         default="#E53935",
         validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("A hex colour such as #E53935."))],
     )
-    position = models.CharField(_("position"), max_length=16, choices=Position.choices, default=Position.BOTTOM_RIGHT)
+    position = models.CharField(
+        _("position"), max_length=16, choices=Position.choices, default=Position.BOTTOM_RIGHT
+    )
     business_hours = models.CharField(
-        _("business hours"), max_length=120, blank=True, help_text=_("Shown in the hand-off notice, e.g. Mon–Fri 9:00–18:00.")
+        _("business hours"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown in the hand-off notice, e.g. Mon–Fri 9:00–18:00."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,7 +75,9 @@ class Conversation(models.Model):
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         constraints = [
-            models.UniqueConstraint(fields=["shop_id", "chat_user_id"], name="conversation_one_per_shop_and_shopper"),
+            models.UniqueConstraint(
+                fields=["shop_id", "chat_user_id"], name="conversation_one_per_shop_and_shopper"
+            ),
         ]
         indexes = [models.Index(fields=["shop_id", "-updated_at"])]
 
@@ -104,7 +111,9 @@ class Message(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
     client_message_id = models.CharField(_("client message id"), max_length=64, null=True, blank=True)
     # For an assistant message: the shopper message it answers.
-    reply_to = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
     intent = models.CharField(_("intent"), max_length=20, blank=True)
     products = models.JSONField(default=list, blank=True)
     quick_replies = models.JSONField(default=list, blank=True)
@@ -140,3 +149,6 @@ class WebhookDelivery(models.Model):
     class Meta:
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.event_type or 'webhook'} {self.webhook_id}"

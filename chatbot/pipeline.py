@@ -35,6 +35,7 @@ from .assistants.base import (
 )
 from .engines import get_engine
 from .models import Conversation, Message
+from .shop_settings import settings_for_shop
 from .shops import shop_info
 from .stop import request_stop, stop_requested
 
@@ -51,6 +52,11 @@ FALLBACK_TEXT = {
     "en": "Sorry, I couldn't answer just now. Please try again in a moment, or ask for a person.",
     "zh": "抱歉，我暂时无法回答。请稍后重试，或输入“转人工”联系客服。",
 }
+HANDOFF_NOTICE = {
+    "en": "A person from our team will take over here{hours}. The assistant is paused until then.",
+    "zh": "已为您转接人工客服{hours}，智能助手暂停回复。",
+}
+HOURS = {"en": " (hours: {hours})", "zh": "（服务时间：{hours}）"}
 HANDOFF_PAUSED_TEXT = {
     "en": "Thanks — your message is with our team. A person will reply here.",
     "zh": "已收到，客服人员会在这里回复您。",
@@ -120,7 +126,10 @@ def _assistant_paused(conversation: Conversation) -> bool:
     if conversation.handoff_at is None:
         return False
     last_staff = (
-        conversation.messages.filter(role=Message.Role.STAFF).order_by("-created_at").values_list("created_at", flat=True).first()
+        conversation.messages.filter(role=Message.Role.STAFF)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )
     last_activity = max(conversation.handoff_at, last_staff) if last_staff else conversation.handoff_at
     if timezone.now() - last_activity > HANDOFF_PAUSE:
@@ -238,7 +247,9 @@ def run_reply(reply_id: int) -> None:
                 writer.quick_replies(options)
             elif isinstance(event, HandoffRequested):
                 handoff = True
-                writer.handoff(event.reason)
+                # The assistant's reason is for logs; the shopper gets the shop's notice.
+                logger.info("Reply %s hands over to a person: %s", reply_id, event.reason)
+                writer.handoff(handoff_notice(conversation.shop_id, language))
             elif isinstance(event, Thinking):
                 writer.thinking()
             elif isinstance(event, FinalReply):
@@ -250,7 +261,9 @@ def run_reply(reply_id: int) -> None:
     except Exception as exc:
         code = exc.code if isinstance(exc, AssistantError) else "internal_error"
         retryable = exc.retryable if isinstance(exc, AssistantError) else True
-        logger.warning("Reply %s failed (%s): %s", reply_id, code, exc, exc_info=not isinstance(exc, AssistantError))
+        logger.warning(
+            "Reply %s failed (%s): %s", reply_id, code, exc, exc_info=not isinstance(exc, AssistantError)
+        )
         if context is not None:
             _save_state(conversation, context)
         _mark_failed(reply, FALLBACK_TEXT[language], code)
@@ -266,7 +279,9 @@ def run_reply(reply_id: int) -> None:
     reply.quick_replies = list(final.quick_replies or options)
     reply.handoff = final.handoff or handoff
     reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
-    reply.save(update_fields=["text", "intent", "products", "quick_replies", "handoff", "status", "updated_at"])
+    reply.save(
+        update_fields=["text", "intent", "products", "quick_replies", "handoff", "status", "updated_at"]
+    )
     if context is not None:
         _save_state(conversation, context)
     if reply.handoff:
@@ -275,6 +290,11 @@ def run_reply(reply_id: int) -> None:
         writer.finish(final, stopped=stopped)
     except Exception:
         logger.exception("Engine could not finish reply %s", reply_id)
+
+
+def handoff_notice(shop_id: str, language: str) -> str:
+    hours = settings_for_shop(shop_id).business_hours
+    return HANDOFF_NOTICE[language].format(hours=HOURS[language].format(hours=hours) if hours else "")
 
 
 def _save_state(conversation: Conversation, context: AssistantContext) -> None:

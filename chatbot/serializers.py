@@ -21,9 +21,9 @@ class TokenRequestSerializer(serializers.Serializer):
     compatibility but never trusted: the identity comes from the session."""
 
     shop = ShopField()
-    userId = serializers.CharField(required=False, allow_blank=True, max_length=200)  # noqa: N815
-    userName = serializers.CharField(required=False, allow_blank=True, max_length=200)  # noqa: N815
-    userRole = serializers.CharField(required=False, allow_blank=True, max_length=40)  # noqa: N815
+    userId = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    userName = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    userRole = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class ShopperTextField(serializers.CharField):
@@ -39,7 +39,7 @@ class ShopperTextField(serializers.CharField):
 class MessageRequestSerializer(serializers.Serializer):
     shop = ShopField()
     text = ShopperTextField(allow_blank=True, trim_whitespace=False)
-    clientMessageId = serializers.RegexField(  # noqa: N815
+    clientMessageId = serializers.RegexField(
         r"^[A-Za-z0-9_.:-]{1,64}$",
         error_messages={"invalid": "clientMessageId must be 1–64 letters, digits, '-', '_', '.' or ':'."},
     )
@@ -52,7 +52,7 @@ class MessageRequestSerializer(serializers.Serializer):
 
 class StopRequestSerializer(serializers.Serializer):
     shop = ShopField()
-    messageId = serializers.IntegerField(min_value=1)  # noqa: N815
+    messageId = serializers.IntegerField(min_value=1)
 
 
 def max_message_chars() -> int:

@@ -42,7 +42,7 @@ CUSTOMER_ROLES = {"customer", "user", "member"}
 
 
 class _CsrfCheck(CsrfViewMiddleware):
-    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+    def _reject(self, request: HttpRequest, reason: str) -> str:  # the reason, not a 403 page
         return reason
 
 
@@ -65,9 +65,11 @@ class ChatAPIView(APIView):
             raise ApiError(503, "chat_disabled", DISABLED_MESSAGE)
         django_request = request._request
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            reason = _CsrfCheck(lambda r: None).process_view(django_request, None, (), {})  # type: ignore[arg-type,return-value]
+            reason = _CsrfCheck(lambda r: None).process_view(django_request, None, (), {})  # type: ignore[arg-type]
             if reason:
-                raise ApiError(403, "csrf_failed", f"CSRF check failed: {reason}. Reload the page and try again.")
+                raise ApiError(
+                    403, "csrf_failed", f"CSRF check failed: {reason}. Reload the page and try again."
+                )
         explicit = request.query_params.get("shop") or (
             request.data.get("shop") if isinstance(request.data, dict) else None
         )
@@ -80,7 +82,7 @@ class ChatAPIView(APIView):
         self.shop = shop
         self.identity = identify(django_request, shop.language)
 
-    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         identity = getattr(self, "identity", None)
         if identity is not None:
@@ -100,7 +102,9 @@ class TokenView(ChatAPIView):
         body = TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         self._refuse_other_identity(body.validated_data)
-        ratelimit.enforce("token", self.identity.shopper.chat_user_id, limit=60)
+        ratelimit.enforce(
+            "token", self.identity.shopper.chat_user_id, limit=int(conf.get("CHATBOT_TOKEN_RATE_LIMIT"))
+        )
         conversation = self.conversation()
         assert conversation is not None
         shopper = self.identity.shopper
@@ -118,15 +122,23 @@ class TokenView(ChatAPIView):
         # we know: they get a fresh guest identity (the seed's example works). Anyone with
         # an identity who names another user is refused, never served.
         claimed_id = (data.get("userId") or "").strip()
-        if claimed_id and self.identity.new_guest_id is None and claimed_id != self.identity.shopper.chat_user_id:
+        if (
+            claimed_id
+            and self.identity.new_guest_id is None
+            and claimed_id != self.identity.shopper.chat_user_id
+        ):
             raise ApiError(
-                403, "identity_mismatch", "userId must be your own chat identity; the server decides who you are."
+                403,
+                "identity_mismatch",
+                "userId must be your own chat identity; the server decides who you are.",
             )
         claimed_role = (data.get("userRole") or "").strip().lower()
         allowed = CUSTOMER_ROLES if self.identity.role == "customer" else GUEST_ROLES
         if claimed_role and claimed_role not in allowed:
             raise ApiError(
-                403, "identity_mismatch", f"userRole {claimed_role!r} is not your role ({self.identity.role})."
+                403,
+                "identity_mismatch",
+                f"userRole {claimed_role!r} is not your role ({self.identity.role}).",
             )
 
 
@@ -138,7 +150,9 @@ class MessageView(ChatAPIView):
         text = request.data.get("text") if isinstance(request.data, dict) else None
         if isinstance(text, str) and len(text) > max_message_chars():
             raise ApiError(
-                413, "message_too_long", f"Messages can be at most {max_message_chars()} characters; this one has {len(text)}."
+                413,
+                "message_too_long",
+                f"Messages can be at most {max_message_chars()} characters; this one has {len(text)}.",
             )
         body = MessageRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -225,9 +239,9 @@ def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
 @sync_to_async
 def _authorise_stream(token: str) -> tuple[Conversation | None, str]:
     claims = read_events_token(token)
-    if claims is None:
+    if claims is None or not isinstance(claims.get("c"), int):
         return None, "invalid_token"
-    conversation = Conversation.objects.filter(pk=claims.get("c"), chat_user_id=claims.get("u")).first()
+    conversation = Conversation.objects.filter(pk=claims["c"], chat_user_id=claims.get("u")).first()
     if conversation is None:
         return None, "invalid_token"
     if not chat_available(conversation.shop_id):
@@ -248,7 +262,9 @@ async def events(request: HttpRequest) -> HttpResponseBase:
     if conversation is None:
         if problem == "chat_disabled":
             return _json_error(503, "chat_disabled", DISABLED_MESSAGE)
-        return _json_error(403, "invalid_token", "This event-stream token is not valid (expired or not yours).")
+        return _json_error(
+            403, "invalid_token", "This event-stream token is not valid (expired or not yours)."
+        )
     last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("lastEventId", "")
     response = StreamingHttpResponse(
         _event_stream(conversation.pk, last_event_id[:40]), content_type="text/event-stream; charset=utf-8"

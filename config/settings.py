@@ -75,7 +75,10 @@ ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    # An empty DATABASE_URL means "not set" (CI and the Makefile clear it that way).
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 
@@ -135,6 +138,9 @@ SPECTACULAR_SETTINGS = {
 # --- The chatbot app (names fixed by DESIGN.md; chatbot.conf reads them) ---
 CHATBOT_ENABLED = env.bool("CHATBOT_ENABLED", default=True)
 CHATBOT_REPLY_MODE = env.str("CHATBOT_REPLY_MODE", default="thread")
+CHATBOT_REPLY_WORKERS = env.int("CHATBOT_REPLY_WORKERS", default=16)
+CHATBOT_RATE_LIMIT = env.int("CHATBOT_RATE_LIMIT", default=20)
+CHATBOT_TOKEN_RATE_LIMIT = env.int("CHATBOT_TOKEN_RATE_LIMIT", default=60)
 CHATBOT_SHOP_ID = env.str("CHATBOT_SHOP_ID", default="demo")
 CHATBOT_ASSISTANT = env.str("CHATBOT_ASSISTANT", default="auto")
 CHATBOT_NODE_URL = env.str("CHATBOT_NODE_URL", default="")
@@ -217,9 +223,9 @@ if env.bool("CSP_ENABLED", default=DJANGO_SECURE):
 
     _connect_src = [_CSP_SELF]
     if STREAM_CHAT_ENABLED:
-        # The browser's stream-chat client talks REST to its base URL and opens its
-        # websocket on the same host with ws(s) (stream-chat-js derives one from the other).
-        # stream-io-ws.com is Stream's older websocket host, still named in its docs.
+        # The bundled stream-chat client talks REST to its base URL and opens its websocket
+        # on the same host (it derives wss:// from https://). chat.stream-io-ws.com is the
+        # websocket host some Stream set-up guides name; allowing it costs nothing.
         _stream_origins = {"https://chat.stream-io-api.com", "wss://chat.stream-io-api.com"}
         _stream_origins.add("wss://chat.stream-io-ws.com")
         if STREAM_CHAT_BASE_URL:

@@ -79,7 +79,7 @@ class CatalogFile:
 
     def _open(self) -> io.TextIOWrapper:
         # utf-8-sig drops a BOM when there is one; newline="" lets csv see quoted newlines.
-        return open(self.path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        return open(self.path, encoding="utf-8-sig", newline="")
 
     def _check(self) -> None:
         try:
@@ -148,10 +148,13 @@ class CatalogFile:
                 if not header_seen:
                     header_seen = True
                     continue
-                yield start, {
-                    name: (row[index].strip() if index < len(row) else "")
-                    for name, index in self.columns.items()
-                }
+                yield (
+                    start,
+                    {
+                        name: (row[index].strip() if index < len(row) else "")
+                        for name, index in self.columns.items()
+                    },
+                )
 
 
 def _parse_price(text: str) -> Decimal | str:

@@ -135,7 +135,7 @@ class StorefrontAdapter(ShopAdapter):
             .values_list("question", "answer")
         ]
 
-    def _orders(self, shop_id: str, customer_ref: str):  # type: ignore[no-untyped-def]
+    def _orders(self, shop_id: str, customer_ref: str):
         pk = _customer_pk(customer_ref)
         if pk is None:
             return None
@@ -164,12 +164,7 @@ class StorefrontAdapter(ShopAdapter):
         email = (email or "").strip()
         if not email:
             return None
-        user = (
-            get_user_model()
-            .objects.filter(email__iexact=email, is_active=True)
-            .order_by("pk")
-            .first()
-        )
+        user = get_user_model().objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
         if user is None:
             return None
         return str(user.pk), user.get_full_name() or user.get_username()

@@ -13,7 +13,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "email", "inputmode": "email"}),
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         login = (self.cleaned_data.get("username") or "").strip()
         if "@" in login:
             # Customers know their email, not their username; usernames may differ from it.

@@ -19,9 +19,7 @@ class Shop(models.Model):
         default="USD",
         validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code such as USD or CNY."))],
     )
-    language = models.CharField(
-        _("language"), max_length=10, default="en", choices=settings.LANGUAGES
-    )
+    language = models.CharField(_("language"), max_length=10, default="en", choices=settings.LANGUAGES)
     domain = models.CharField(
         _("domain"),
         max_length=253,
@@ -41,7 +39,7 @@ class Shop(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         # An empty domain is "none": NULL keeps the unique constraint usable.
         self.domain = (self.domain or "").strip().lower() or None
         super().save(*args, **kwargs)
@@ -102,14 +100,12 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("storefront:product", kwargs={"shop_slug": self.shop.slug, "sku": self.sku})
+
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
-
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "storefront:product", kwargs={"shop_slug": self.shop.slug, "sku": self.sku}
-        )
 
 
 class FaqEntry(models.Model):
@@ -140,9 +136,7 @@ class Order(models.Model):
         REFUNDED = "refunded", _("Refunded")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
-    )
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     number = models.CharField(_("order number"), max_length=32)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PAID)
     placed_at = models.DateTimeField(_("placed at"))

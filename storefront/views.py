@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 
@@ -24,7 +24,7 @@ def _speak_for(request: HttpRequest, shop: Shop) -> None:
     # page shows, so the page, its language and the chat widget follow the URL.
     request.shop = shop  # type: ignore[attr-defined]
     translation.activate(shop.language)
-    request.LANGUAGE_CODE = shop.language  # type: ignore[attr-defined]
+    request.LANGUAGE_CODE = shop.language
 
 
 def _shop_or_404(request: HttpRequest, shop_slug: str) -> Shop:
@@ -132,7 +132,7 @@ class SignInView(LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         # Signing in on the way to a shop page happens in that shop's colours and language.
         shop = _shop_from_next(request)
         if shop is not None:

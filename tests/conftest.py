@@ -34,7 +34,12 @@ def make_product(db):
             shop=shop, name=category, defaults={"slug": category.lower().replace(" ", "-")}
         )
         return Product.objects.create(
-            shop=shop, sku=sku, name=name, price=Decimal(price), stock=stock, category=cat,
+            shop=shop,
+            sku=sku,
+            name=name,
+            price=Decimal(price),
+            stock=stock,
+            category=cat,
             description=description,
         )
 

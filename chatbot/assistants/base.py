@@ -134,7 +134,9 @@ class AssistantError(Exception):
     shopper's retry button makes sense; ``started`` whether text already reached the
     shopper (then it must not be retried silently)."""
 
-    def __init__(self, message: str, *, retryable: bool = True, started: bool = False, code: str = "assistant_error"):
+    def __init__(
+        self, message: str, *, retryable: bool = True, started: bool = False, code: str = "assistant_error"
+    ):
         super().__init__(message)
         self.retryable = retryable
         self.started = started

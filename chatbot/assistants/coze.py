@@ -23,9 +23,9 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -44,6 +44,8 @@ from .coze_auth import CozeAuth, auth_from_settings
 from .http import RemoteAssistant, ShopToolBridge, UpstreamError, is_cancelled
 
 logger = logging.getLogger("chatbot.assistants.coze")
+
+T = TypeVar("T")
 
 STATE_CONVERSATION = "coze_conversation_id"
 STATE_CHAT = "coze_chat_id"
@@ -267,8 +269,7 @@ class CozeAssistant(RemoteAssistant):
 
     def _create_conversation(self, context: AssistantContext) -> str:
         def call() -> str:
-            response = self._authorized_post("/v1/conversation/create", json_body={"bot_id": self.bot_id})
-            payload = self._json_answer(response)
+            payload = self._post_json("/v1/conversation/create", json_body={"bot_id": self.bot_id})
             data = payload.get("data") or {}
             conversation_id = str(data.get("id") or "") if isinstance(data, dict) else ""
             if not conversation_id:
@@ -314,9 +315,7 @@ class CozeAssistant(RemoteAssistant):
         }
 
         def call() -> requests.Response:
-            return self._authorized_post(
-                "/v3/chat", json_body=body, params={"conversation_id": conversation_id}, stream=True
-            )
+            return self._post_stream("/v3/chat", json_body=body, params={"conversation_id": conversation_id})
 
         response = self.with_retries(call, what="chat")
         context.state[STATE_CONVERSATION] = conversation_id
@@ -326,11 +325,10 @@ class CozeAssistant(RemoteAssistant):
         self, conversation_id: str, chat_id: str, outputs: list[dict[str, str]]
     ) -> requests.Response:
         def call() -> requests.Response:
-            return self._authorized_post(
+            return self._post_stream(
                 "/v3/chat/submit_tool_outputs",
                 json_body={"tool_outputs": outputs, "stream": True},
                 params={"conversation_id": conversation_id, "chat_id": chat_id},
-                stream=True,
             )
 
         return self.with_retries(call, what="submit tool outputs")
@@ -339,10 +337,9 @@ class CozeAssistant(RemoteAssistant):
         if not chat_id:
             return
         try:
-            response = self._authorized_post(
+            self._post_json(
                 "/v3/chat/cancel", json_body={"conversation_id": conversation_id, "chat_id": chat_id}
             )
-            self._json_answer(response)
         except UpstreamError as exc:
             # Best effort: the chat may have just finished on its own.
             logger.info("Coze chat cancel did not succeed (code=%s logid=%s)", exc.code, exc.logid or "-")
@@ -370,39 +367,43 @@ class CozeAssistant(RemoteAssistant):
 
     # --- transport details -----------------------------------------------------------
 
-    def _authorized_post(
-        self,
-        path: str,
-        *,
-        json_body: Any,
-        params: dict[str, str] | None = None,
-        stream: bool = False,
-    ) -> requests.Response:
-        """POST with the access token; on 401 / 4100 one fresh token and one more try."""
-        for attempt in (1, 2):
-            token = self.auth.token()
+    def _post_stream(self, path: str, *, json_body: Any, params: dict[str, str]) -> requests.Response:
+        def send(token: str) -> requests.Response:
             response = self.post(
                 self.api_base + path,
                 json_body=json_body,
                 params=params,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "Accept": "text/event-stream" if stream else "application/json",
-                },
-                stream=stream,
+                headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
+                stream=True,
             )
-            try:
-                self._check(response, stream=stream)
-            except UpstreamError as exc:
-                auth_refused = exc.status_code == 401 or str(exc.code) in AUTH_CODES
-                if attempt == 1 and auth_refused and self.auth.invalidate(token):
-                    logger.info(
-                        "Coze refused the access token (logid=%s); fetching a new one", exc.logid or "-"
-                    )
-                    continue
-                raise
+            self._check(response, stream=True)
             return response
-        raise AssertionError("unreachable")
+
+        return self._with_fresh_token(send)
+
+    def _post_json(self, path: str, *, json_body: Any) -> dict[str, Any]:
+        def send(token: str) -> dict[str, Any]:
+            response = self.post(
+                self.api_base + path,
+                json_body=json_body,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            )
+            self._check(response, stream=False)
+            return self._json_answer(response)
+
+        return self._with_fresh_token(send)
+
+    def _with_fresh_token(self, send: Callable[[str], T]) -> T:
+        """Send with the access token; on 401 / 4100 one fresh token and one more try."""
+        token = self.auth.token()
+        try:
+            return send(token)
+        except UpstreamError as exc:
+            refused = exc.status_code == 401 or str(exc.code) in AUTH_CODES
+            if not (refused and self.auth.invalidate(token)):
+                raise
+            logger.info("Coze refused the access token (logid=%s); fetching a new one", exc.logid or "-")
+        return send(self.auth.token())
 
     def _check(self, response: requests.Response, *, stream: bool) -> None:
         content_type = response.headers.get("Content-Type", "")

@@ -47,6 +47,7 @@ DEFAULT_TOKEN_SECONDS = 86399
 JWT_SECONDS = 600
 # Refresh this long before expiry so a chat never starts with a token about to die.
 REFRESH_MARGIN_SECONDS = 300
+LAST_SECONDS = 10
 
 
 class CozeAuth(Protocol):
@@ -102,6 +103,9 @@ class JWTOAuth:
         digest = hashlib.sha256(f"{self.api_base}|{self.app_id}|{self.key_id}".encode()).hexdigest()[:16]
         self.cache_key = f"chatbot:coze:access-token:v1:{digest}"
         self._lock = threading.Lock()
+        # The last token this instance got, usable to the last seconds: a token Coze
+        # hands out inside the refresh margin still serves the reply in progress.
+        self._memo: tuple[str, float] | None = None
 
     def __repr__(self) -> str:
         return f"JWTOAuth(app_id={self.app_id!r}, key_id={self.key_id!r}, api_base={self.api_base!r})"
@@ -110,6 +114,8 @@ class JWTOAuth:
         cached = self._cached()
         if cached:
             return cached
+        if self._memo and self._memo[1] - LAST_SECONDS > time.time():
+            return self._memo[0]
         # One exchange per process at a time; other processes may race us, which costs
         # an extra exchange at worst (each JWT is unique, so both succeed).
         with self._lock:
@@ -122,6 +128,8 @@ class JWTOAuth:
         entry = cache.get(self.cache_key)
         if isinstance(entry, dict) and entry.get("access_token") == token:
             cache.delete(self.cache_key)
+        if self._memo and self._memo[0] == token:
+            self._memo = None
         return True
 
     def build_jwt(self, now: int | None = None) -> str:
@@ -185,6 +193,7 @@ class JWTOAuth:
             )
         access_token = str(payload["access_token"])
         expires_at = _absolute_expiry(payload.get("expires_in"))
+        self._memo = (access_token, expires_at)
         lifetime = int(expires_at - time.time() - REFRESH_MARGIN_SECONDS)
         if lifetime > 0:
             cache.set(self.cache_key, {"access_token": access_token, "expires_at": expires_at}, lifetime)

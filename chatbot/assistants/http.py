@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from .. import tools
 from ..exceptions import VendorError
 from ..sse import SSEEvent, iter_sse
 from .base import (
@@ -255,9 +256,7 @@ class RemoteAssistant(ShopAssistant):
             f"{self.vendor} could not answer: {exc}",
             retryable=exc.retryable or started or not _is_configuration_error(exc),
             started=started,
-            code=f"{self.vendor.lower()}_{exc.code}"
-            if exc.code not in (None, "")
-            else f"{self.vendor.lower()}_error",
+            code=f"{self.name}_{exc.code}" if exc.code not in (None, "") else f"{self.name}_error",
         )
 
 
@@ -325,20 +324,16 @@ class ShopToolBridge:
 
     def run(self, name: str, arguments: str | Mapping[str, Any] | None) -> tuple[str, list[AssistantEvent]]:
         """The tool's output as the JSON text to hand back to the model, and the events
-        the widget should see."""
-        from .. import tools  # imported late: tools import the adapter, which reads settings
-
+        the widget should see. ``arguments`` is the model's JSON text (``run_tool``
+        validates it and answers bad input with an error the model can read)."""
         self.called.append(name)
         try:
-            args = _parse_arguments(arguments)
-        except ValueError:
-            return json.dumps(
-                {"error": "invalid_arguments", "message": "Arguments must be a JSON object."}
-            ), []
-        try:
-            result = tools.run_tool(name, args, self.context)
+            result: Any = tools.run_tool(
+                name, dict(arguments) if isinstance(arguments, Mapping) else arguments, self.context
+            )
         except Exception:
-            # A broken tool must not end the reply: the model is told and answers without it.
+            # run_tool promises not to raise; should it anyway, the model is told and
+            # answers without the tool rather than the reply failing.
             logger.exception("Shop tool %s failed", name)
             result = {"error": "tool_failed", "message": "This information is unavailable right now."}
         events: list[AssistantEvent] = []
@@ -350,8 +345,8 @@ class ShopToolBridge:
                 self.products[card.sku] = card
             if cards:
                 events.append(ProductCards(tuple(cards)))
-        elif name == "request_handoff":
-            self.handoff_reason = str(args.get("reason") or "")
+        elif name == "request_handoff" and isinstance(result, dict) and result.get("handoff"):
+            self.handoff_reason = str(result.get("reason") or "")
             events.append(HandoffRequested(self.handoff_reason))
         return json.dumps(_jsonable(result), ensure_ascii=False, default=str), events
 
@@ -390,19 +385,6 @@ def guess_intent(message: str, answer: str) -> str:
     if _QUESTION.search(message.lower()):
         return "faq"
     return "smalltalk"
-
-
-def _parse_arguments(arguments: str | Mapping[str, Any] | None) -> dict[str, Any]:
-    if arguments is None or arguments == "":
-        return {}
-    if isinstance(arguments, Mapping):
-        return dict(arguments)
-    value = json.loads(arguments)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError("arguments are not an object")
-    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
     from ..assistants.base import FinalReply, ProductCard, Shopper
     from ..models import Conversation, Message
 
-TOKEN_SALT = "chatbot.local.events"
+TOKEN_SALT = "chatbot.local.events"  # noqa: S105 - a signing namespace, not a secret
 
 
 def issue_events_token(conversation: Conversation) -> str:
-    return signing.dumps({"c": conversation.pk, "u": conversation.chat_user_id}, salt=TOKEN_SALT, compress=True)
+    return signing.dumps(
+        {"c": conversation.pk, "u": conversation.chat_user_id}, salt=TOKEN_SALT, compress=True
+    )
 
 
 def read_events_token(token: str) -> dict[str, Any] | None:
@@ -57,7 +59,9 @@ class LocalReplyWriter(ReplyWriter):
         self._publish("reply.delta", {"messageId": self.reply.pk, "text": text})
 
     def products(self, cards: Sequence[ProductCard]) -> None:
-        self._publish("reply.products", {"messageId": self.reply.pk, "products": [c.as_dict() for c in cards]})
+        self._publish(
+            "reply.products", {"messageId": self.reply.pk, "products": [c.as_dict() for c in cards]}
+        )
 
     def quick_replies(self, options: Sequence[str]) -> None:
         self._publish("reply.quick_replies", {"messageId": self.reply.pk, "options": list(options)})
@@ -69,7 +73,9 @@ class LocalReplyWriter(ReplyWriter):
         self._publish("reply.done", {"message": message_json(self.reply)})
 
     def fail(self, visible_text: str, *, retryable: bool, code: str) -> None:
-        self._publish("reply.failed", {"message": message_json(self.reply), "retryable": retryable, "code": code})
+        self._publish(
+            "reply.failed", {"message": message_json(self.reply), "retryable": retryable, "code": code}
+        )
 
     @property
     def stop_requested(self) -> bool:

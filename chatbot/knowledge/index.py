@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from .lexicon import COLOURS, EN_STOPWORDS, ZH_STOPWORDS
-from .text import cjk_grams, cjk_runs, cjk_words, latin_words, stem
+from .text import cjk_grams, cjk_runs, cjk_words, ensure_jieba, latin_words, stem
 
 if TYPE_CHECKING:
     from ..adapters import FaqInfo, ProductInfo, ShopAdapter
@@ -80,18 +80,20 @@ class Hit:
 
 
 class BM25Index:
+    """BM25 with per-field weights. Scores are computed once in :meth:`finish`, so a
+    search only adds up precomputed numbers: the catalog changes rarely, questions often."""
+
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self.primary_terms: list[frozenset[str]] = []
-        self.lengths: list[float] = []
-        self.idf: dict[str, float] = {}
-        self.avg_length = 1.0
+        self._weights: list[dict[str, float]] = []
+        self._primary: list[set[str]] = []
+        # term -> [(doc, bm25 score, term is in the primary field)]
+        self.postings: dict[str, list[tuple[int, float, bool]]] = {}
+        self._size = 0
 
     def add(self, fields: list[tuple[str, float]]) -> int:
         """Add one document; ``fields`` is (text, weight), the first being primary."""
-        doc = len(self.lengths)
         weights: dict[str, float] = defaultdict(float)
         primary: set[str] = set()
         for position, (text, field_weight) in enumerate(fields):
@@ -99,30 +101,38 @@ class BM25Index:
                 weights[term] += weight * field_weight
                 if position == 0:
                     primary.add(term)
-        for term, tf in weights.items():
-            self.postings[term].append((doc, tf))
-        self.primary_terms.append(frozenset(primary))
-        self.lengths.append(sum(weights.values()) or 1.0)
-        return doc
+        self._weights.append(dict(weights))
+        self._primary.append(primary)
+        return len(self._weights) - 1
 
     def finish(self) -> None:
-        count = len(self.lengths)
-        self.avg_length = (sum(self.lengths) / count) if count else 1.0
-        self.idf = {
-            term: math.log(1 + (count - len(posts) + 0.5) / (len(posts) + 0.5))
-            for term, posts in self.postings.items()
-        }
-        self.postings = dict(self.postings)
+        count = len(self._weights)
+        lengths = [sum(w.values()) or 1.0 for w in self._weights]
+        avg = (sum(lengths) / count) if count else 1.0
+        frequency: dict[str, int] = defaultdict(int)
+        for weights in self._weights:
+            for term in weights:
+                frequency[term] += 1
+        idf = {term: math.log(1 + (count - n + 0.5) / (n + 0.5)) for term, n in frequency.items()}
+        postings: dict[str, list[tuple[int, float, bool]]] = defaultdict(list)
+        k1, b = self.k1, self.b
+        for doc, weights in enumerate(self._weights):
+            norm = k1 * (1 - b + b * lengths[doc] / avg)
+            primary = self._primary[doc]
+            for term, tf in weights.items():
+                postings[term].append((doc, idf[term] * tf * (k1 + 1) / (tf + norm), term in primary))
+        self.postings = dict(postings)
+        self._size = count
+        self._weights = []
+        self._primary = []
 
     def __len__(self) -> int:
-        return len(self.lengths)
+        return self._size
 
     def search(self, concepts: list[Concept]) -> list[Hit]:
         totals: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         name_matched: dict[int, int] = defaultdict(int)
-        k1, b, avg = self.k1, self.b, self.avg_length
-        lengths = self.lengths
         for concept in concepts:
             best: dict[int, float] = {}
             in_name: set[int] = set()
@@ -130,12 +140,11 @@ class BM25Index:
                 posts = self.postings.get(term)
                 if not posts:
                     continue
-                idf = self.idf[term] * weight
-                for doc, tf in posts:
-                    score = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[doc] / avg))
+                for doc, score, primary in posts:
+                    score *= weight
                     if score > best.get(doc, 0.0):
                         best[doc] = score
-                    if term in self.primary_terms[doc]:
+                    if primary:
                         in_name.add(doc)
             for doc, score in best.items():
                 totals[doc] += score
@@ -160,7 +169,9 @@ class ShopIndex:
     by_sku: dict[str, int]
     categories: dict[str, str]  # folded category name -> as written
     vocabulary: list[str]  # English words of the catalog, for typo matching
-    known_words: frozenset[str]
+    known_words: frozenset[str]  # the catalog's and FAQ's words
+    product_words: frozenset[str]  # the products' words only
+    topic_concepts: dict[str, list[Concept]] = field(default_factory=dict)  # see tools.faq_matches
     _fuzzy: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _fuzzy_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -238,6 +249,8 @@ _build_locks: dict[tuple[str, str], threading.Lock] = defaultdict(threading.Lock
 
 
 def build_index(shop_id: str, version: str, products: Iterable[ProductInfo], faq: list[FaqInfo]) -> ShopIndex:
+    # jieba loads its dictionary on first use (about a second): pay it here, not in an answer.
+    ensure_jieba()
     product_list = list(products)
     product_index = BM25Index()
     categories: dict[str, str] = {}
@@ -270,6 +283,7 @@ def build_index(shop_id: str, version: str, products: Iterable[ProductInfo], faq
         categories=categories,
         vocabulary=vocabulary,
         known_words=frozenset(vocabulary),
+        product_words=frozenset(t for t in product_index.postings if t.isascii() and t.isalpha()),
     )
 
 

@@ -99,7 +99,23 @@ _OFF_TOPIC_EN = frozenset(
         "horoscope",
     }
 )
-_OFF_TOPIC_ZH = ("天气", "笑话", "写诗", "作诗", "新闻", "总统", "政治", "股票", "彩票", "菜谱", "作业", "翻译", "密码", "提示词", "系统提示")
+_OFF_TOPIC_ZH = (
+    "天气",
+    "笑话",
+    "写诗",
+    "作诗",
+    "新闻",
+    "总统",
+    "政治",
+    "股票",
+    "彩票",
+    "菜谱",
+    "作业",
+    "翻译",
+    "密码",
+    "提示词",
+    "系统提示",
+)
 _SUPPORT_PHRASES_EN: tuple[tuple[str, str], ...] = (
     ("money back", "refund"),
     ("customer service", "contact"),
@@ -180,7 +196,7 @@ def classify_support(text: str) -> tuple[str, float]:
 
 
 def _split_runs(text: str) -> str:
-    """"order732201349959" -> "order 732201349959"."""
+    """ "order732201349959" -> "order 732201349959"."""
     return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", text)
 
 
@@ -192,9 +208,9 @@ def _typo_match(word: str, lexicon: dict[str, tuple[str, bool]]) -> tuple[str, b
         )
     limit = 1 if len(word) <= 7 else 2
     for candidate, hit in lexicon.items():
-        if len(candidate) >= 5 and abs(len(candidate) - len(word)) <= limit:
-            if OSA.distance(word, candidate, score_cutoff=limit) <= limit:
-                return hit
+        close_length = len(candidate) >= 5 and abs(len(candidate) - len(word)) <= limit
+        if close_length and OSA.distance(word, candidate, score_cutoff=limit) <= limit:
+            return hit
         if len(candidate) >= 5 and word.startswith(candidate) and len(word) > len(candidate) + 2:
             return hit  # run-on words: "uudeliver", "shippingto"
         if len(candidate) >= 6 and candidate in word:

@@ -7,10 +7,16 @@ English entries are stems as produced by :func:`chatbot.knowledge.text.stem`.
 
 from __future__ import annotations
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Words that carry no product meaning in a shopping question. Price, stock and aspect
 # words are here too: they steer the answer, they are not what the product is.
 EN_STOPWORDS = frozenset(
-    """
+    _words(
+        """
     a an the and or but if of to in on at by for from with without into about as than then
     is are was were be been being am do doe did done have ha had having can could would should
     will shall may might must i me my mine we us our you your yours he she it its they them
@@ -27,18 +33,24 @@ EN_STOPWORDS = frozenset(
     good best nice great new some kind type sort anything item product products stuff store shop
     im id ive whats wheres hows dont doesnt isnt arent cant
     do doe any ani
-    """.split()
+    """
+    )
 )
 
 ZH_STOPWORDS = frozenset(
-    """
-    的 了 吗 呢 吧 啊 呀 嘛 哦 哈 我 我们 你 你们 您 他 她 它 们 有 没有 有没有 没 是 不是 是否 在 和 与 或 或者
-    想 想要 要 需要 买 购买 找 找找 一下 请问 请 麻烦 这个 那个 这款 那款 这件 那件 这 那 哪个 哪些 什么 怎么 怎样
+    _words(
+        """
+    的 了 吗 呢 吧 啊 呀 嘛 哦 哈 我 我们 你 你们 您 他 她 它 们 有 没有 有没有 没
+    是 不是 是否 在 和 与 或 或者
+    想 想要 要 需要 买 购买 找 找找 一下 请问 请 麻烦 这个 那个 这款 那款 这件 那件
+    这 那 哪个 哪些 什么 怎么 怎样
     可以 能 能不能 会 多少 钱 多少钱 价格 价钱 售价 几 元 块 块钱 人民币 美元 以下 以内 以上 之间 左右 到 至
-    便宜 便宜点 便宜点儿 便宜的 实惠 贵 最贵 最便宜 一点 点 有货 货 现货 库存 还有 推荐 给 看看 看 一些 些 个 款 件 双 条 只 套
+    便宜 便宜点 便宜点儿 便宜的 实惠 贵 最贵 最便宜 一点 点 有货 货 现货 库存 还有
+    推荐 给 看看 看 一些 些 个 款 件 双 条 只 套
     好 好的 不错 吗 呀 呗 店 店里 商品 产品 东西 卖 卖不卖 尺码 尺寸 大小 材质 面料 颜色 什么样 哪种 种 类
     谢谢 你好 您好 一 下 就 都 还 也 很 太 更 最 又 再 吗 么
-    """.split()
+    """
+    )
 )
 
 # Canonical colour -> words that name it. Catalog and query both get a "colour:<name>"
@@ -92,7 +104,20 @@ ASPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # The shopper points back at something already shown.
 EN_REFERENCES = frozenset({"it", "this", "that", "these", "those", "them", "one", "ones", "first", "second"})
-ZH_REFERENCES = ("这个", "那个", "这款", "那款", "它", "这件", "那件", "这双", "那双", "第一个", "第二个", "上面")
+ZH_REFERENCES = (
+    "这个",
+    "那个",
+    "这款",
+    "那款",
+    "它",
+    "这件",
+    "那件",
+    "这双",
+    "那双",
+    "第一个",
+    "第二个",
+    "上面",
+)
 
 # Cues that the shopper wants to browse or buy, so "no match" means "we have none"
 # rather than "I did not understand".
@@ -120,7 +145,20 @@ EN_SHOPPING_CUES = frozenset(
         "item",
     }
 )
-ZH_SHOPPING_CUES = ("有没有", "有卖", "卖不卖", "想买", "要买", "买", "推荐", "找", "看看", "便宜", "有什么", "想要")
+ZH_SHOPPING_CUES = (
+    "有没有",
+    "有卖",
+    "卖不卖",
+    "想买",
+    "要买",
+    "买",
+    "推荐",
+    "找",
+    "看看",
+    "便宜",
+    "有什么",
+    "想要",
+)
 
 GREETINGS_EN = frozenset(
     {"hi", "hello", "hey", "heya", "hiya", "yo", "morning", "afternoon", "evening", "greetings", "howdy"}
@@ -149,7 +187,20 @@ SMALLTALK_EN = frozenset(
         "appreciated",
     }
 )
-SMALLTALK_ZH = ("谢谢", "多谢", "感谢", "再见", "拜拜", "好的", "好滴", "收到", "明白", "知道了", "辛苦", "没事了")
+SMALLTALK_ZH = (
+    "谢谢",
+    "多谢",
+    "感谢",
+    "再见",
+    "拜拜",
+    "好的",
+    "好滴",
+    "收到",
+    "明白",
+    "知道了",
+    "辛苦",
+    "没事了",
+)
 # Words allowed around a greeting or thanks that do not turn it into a question.
 POLITE_FILLER_EN = frozenset(
     {
@@ -215,7 +266,18 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
             }
         ),
         frozenset({"assistant", "talk", "speak", "chat", "somebody", "someone", "person", "people"}),
-        ("人工", "真人", "转人工", "人工客服", "找客服", "客服人员", "工作人员", "经理", "真人客服", "找个人"),
+        (
+            "人工",
+            "真人",
+            "转人工",
+            "人工客服",
+            "找客服",
+            "客服人员",
+            "工作人员",
+            "经理",
+            "真人客服",
+            "找个人",
+        ),
     ),
     "complaint": (
         frozenset(
@@ -245,7 +307,21 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
             }
         ),
         frozenset({"bad", "problem", "issue", "broken", "damaged", "wrong", "poor"}),
-        ("投诉", "差评", "太差", "很差", "生气", "气死", "垃圾", "骗子", "不满意", "失望", "举报", "态度差", "坑人"),
+        (
+            "投诉",
+            "差评",
+            "太差",
+            "很差",
+            "生气",
+            "气死",
+            "垃圾",
+            "骗子",
+            "不满意",
+            "失望",
+            "举报",
+            "态度差",
+            "坑人",
+        ),
     ),
     "order_status": (
         frozenset({"track", "tracking", "eta", "whereabout", "whereabouts", "status"}),
@@ -293,7 +369,21 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
             }
         ),
         frozenset({"arrive", "send", "expect", "long", "soon"}),
-        ("配送", "发货", "运费", "送货", "快递", "包邮", "邮费", "几天到", "多久到", "多久能到", "寄到", "送到", "顺丰"),
+        (
+            "配送",
+            "发货",
+            "运费",
+            "送货",
+            "快递",
+            "包邮",
+            "邮费",
+            "几天到",
+            "多久到",
+            "多久能到",
+            "寄到",
+            "送到",
+            "顺丰",
+        ),
     ),
     "payment": (
         frozenset(

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 _CUR_BEFORE = r"(?:[$€£¥]|usd\s*|rmb\s*|cny\s*)?"
-_CUR_AFTER = r"(?:\s*(?:usd|dollars?|bucks?|eur|euros?|pounds?|gbp|yuan|rmb|cny|元|块钱|块|刀|美元|美金|rmb))?"
+_CUR_AFTER = (
+    r"(?:\s*(?:usd|dollars?|bucks?|eur|euros?|pounds?|gbp|yuan|rmb|cny|元|块钱|块|刀|美元|美金|rmb))?"
+)
 _NUM = r"(\d+(?:[.,]\d{1,2})?(?:\s*k\b)?)"
 _AMOUNT = _CUR_BEFORE + r"\s*" + _NUM + _CUR_AFTER
 # A number followed by one of these is a count or a measure, not a price.
@@ -54,8 +56,8 @@ _ZH_RANGE = re.compile(rf"(?:在\s*)?{_AMOUNT}\s*(?:和|与)\s*{_AMOUNT}\s*之�
 _ZH_AROUND = re.compile(rf"{_AMOUNT}\s*(?:左右|上下)")
 
 _CHEAP = re.compile(
-    r"\b(?:cheap|cheaper|cheapest|inexpensive|affordable|budget|low[- ]?cost|lowest\s+price|least\s+expensive|"
-    r"bargain)\b|便宜|实惠|划算|低价|性价比|省钱",
+    r"\b(?:cheap|cheaper|cheapest|inexpensive|affordable|budget|low[- ]?cost|lowest\s+price|"
+    r"least\s+expensive|bargain)\b|便宜|实惠|划算|低价|性价比|省钱",
     re.I,
 )
 _DEAR = re.compile(

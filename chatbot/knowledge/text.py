@@ -73,7 +73,7 @@ def stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
+        return word[:-3] + "i"  # "beanies" and "beanie", "berries" and "berry" all end in "i"
     if word.endswith(("sses", "shes", "ches", "xes", "zes")):
         return word[:-2]
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -89,6 +89,8 @@ def stem(word: str) -> str:
     # "reimburse", "reimbursed" and "reimbursing" all end up as "reimburs".
     if len(word) > 4 and word.endswith("e") and not word.endswith("ee"):
         word = word[:-1]
+    if len(word) > 3 and word.endswith("y"):
+        word = word[:-1] + "i"
     return word
 
 
@@ -101,7 +103,7 @@ def cjk_runs(text: str) -> list[str]:
     return _CJK_RUN.findall(text)
 
 
-def _ensure_jieba() -> None:
+def ensure_jieba() -> None:
     global _jieba_ready
     if _jieba_ready:
         return
@@ -118,7 +120,7 @@ def _ensure_jieba() -> None:
 def _cut(run: str, for_search: bool) -> tuple[str, ...]:
     import jieba
 
-    _ensure_jieba()
+    ensure_jieba()
     parts = jieba.lcut_for_search(run) if for_search else jieba.lcut(run)
     return tuple(p for p in parts if p.strip())
 

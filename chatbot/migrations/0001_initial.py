@@ -6,90 +6,213 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ShopChatSettings',
+            name="ShopChatSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shop_id', models.CharField(max_length=50, unique=True, verbose_name='shop id')),
-                ('enabled', models.BooleanField(default=True, verbose_name='chat enabled')),
-                ('assistant', models.CharField(blank=True, choices=[('', 'Site default (CHATBOT_ASSISTANT)'), ('local', 'Built-in shop assistant'), ('coze', 'Coze bot'), ('openai', 'OpenAI-compatible model'), ('gateway', 'Remote chatbot gateway')], max_length=16, verbose_name='assistant')),
-                ('coze_bot_id', models.CharField(blank=True, max_length=64, verbose_name='Coze bot id')),
-                ('welcome_message', models.CharField(blank=True, max_length=300, verbose_name='welcome message')),
-                ('button_color', models.CharField(default='#E53935', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9A-Fa-f]{6}$', 'A hex colour such as #E53935.')], verbose_name='button colour')),
-                ('position', models.CharField(choices=[('bottom-right', 'Bottom right'), ('bottom-left', 'Bottom left')], default='bottom-right', max_length=16, verbose_name='position')),
-                ('business_hours', models.CharField(blank=True, help_text='Shown in the hand-off notice, e.g. Mon–Fri 9:00–18:00.', max_length=120, verbose_name='business hours')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shop_id", models.CharField(max_length=50, unique=True, verbose_name="shop id")),
+                ("enabled", models.BooleanField(default=True, verbose_name="chat enabled")),
+                (
+                    "assistant",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Site default (CHATBOT_ASSISTANT)"),
+                            ("local", "Built-in shop assistant"),
+                            ("coze", "Coze bot"),
+                            ("openai", "OpenAI-compatible model"),
+                            ("gateway", "Remote chatbot gateway"),
+                        ],
+                        max_length=16,
+                        verbose_name="assistant",
+                    ),
+                ),
+                ("coze_bot_id", models.CharField(blank=True, max_length=64, verbose_name="Coze bot id")),
+                (
+                    "welcome_message",
+                    models.CharField(blank=True, max_length=300, verbose_name="welcome message"),
+                ),
+                (
+                    "button_color",
+                    models.CharField(
+                        default="#E53935",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9A-Fa-f]{6}$", "A hex colour such as #E53935."
+                            )
+                        ],
+                        verbose_name="button colour",
+                    ),
+                ),
+                (
+                    "position",
+                    models.CharField(
+                        choices=[("bottom-right", "Bottom right"), ("bottom-left", "Bottom left")],
+                        default="bottom-right",
+                        max_length=16,
+                        verbose_name="position",
+                    ),
+                ),
+                (
+                    "business_hours",
+                    models.CharField(
+                        blank=True,
+                        help_text="Shown in the hand-off notice, e.g. Mon–Fri 9:00–18:00.",
+                        max_length=120,
+                        verbose_name="business hours",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'shop chat settings',
-                'verbose_name_plural': 'shop chat settings',
+                "verbose_name": "shop chat settings",
+                "verbose_name_plural": "shop chat settings",
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('webhook_id', models.CharField(max_length=100, unique=True)),
-                ('event_type', models.CharField(blank=True, max_length=60)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("webhook_id", models.CharField(max_length=100, unique=True)),
+                ("event_type", models.CharField(blank=True, max_length=60)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'webhook delivery',
-                'verbose_name_plural': 'webhook deliveries',
+                "verbose_name": "webhook delivery",
+                "verbose_name_plural": "webhook deliveries",
             },
         ),
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shop_id', models.CharField(max_length=50, verbose_name='shop id')),
-                ('chat_user_id', models.CharField(max_length=64, verbose_name='chat user id')),
-                ('customer_ref', models.CharField(blank=True, max_length=64, null=True, verbose_name='customer')),
-                ('display_name', models.CharField(blank=True, max_length=120, verbose_name='display name')),
-                ('language', models.CharField(default='en', max_length=10, verbose_name='language')),
-                ('assistant_state', models.JSONField(blank=True, default=dict)),
-                ('handoff_at', models.DateTimeField(blank=True, null=True, verbose_name='handed over at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shop_id", models.CharField(max_length=50, verbose_name="shop id")),
+                ("chat_user_id", models.CharField(max_length=64, verbose_name="chat user id")),
+                (
+                    "customer_ref",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="customer"),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=120, verbose_name="display name")),
+                ("language", models.CharField(default="en", max_length=10, verbose_name="language")),
+                ("assistant_state", models.JSONField(blank=True, default=dict)),
+                ("handoff_at", models.DateTimeField(blank=True, null=True, verbose_name="handed over at")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'conversation',
-                'verbose_name_plural': 'conversations',
-                'indexes': [models.Index(fields=['shop_id', '-updated_at'], name='chatbot_con_shop_id_6754e3_idx')],
-                'constraints': [models.UniqueConstraint(fields=('shop_id', 'chat_user_id'), name='conversation_one_per_shop_and_shopper')],
+                "verbose_name": "conversation",
+                "verbose_name_plural": "conversations",
+                "indexes": [
+                    models.Index(fields=["shop_id", "-updated_at"], name="chatbot_con_shop_id_6754e3_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("shop_id", "chat_user_id"), name="conversation_one_per_shop_and_shopper"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('shopper', 'Shopper'), ('assistant', 'Assistant'), ('staff', 'Staff'), ('system', 'System')], max_length=10, verbose_name='role')),
-                ('text', models.TextField(blank=True, verbose_name='text')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('pending', 'Waiting for the assistant'), ('streaming', 'Streaming'), ('done', 'Done'), ('failed', 'Failed'), ('stopped', 'Stopped by the shopper')], default='received', max_length=10, verbose_name='status')),
-                ('client_message_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='client message id')),
-                ('intent', models.CharField(blank=True, max_length=20, verbose_name='intent')),
-                ('products', models.JSONField(blank=True, default=list)),
-                ('quick_replies', models.JSONField(blank=True, default=list)),
-                ('handoff', models.BooleanField(default=False)),
-                ('error_code', models.CharField(blank=True, max_length=40)),
-                ('engine_message_id', models.CharField(blank=True, max_length=80)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='chatbot.conversation')),
-                ('reply_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='chatbot.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("shopper", "Shopper"),
+                            ("assistant", "Assistant"),
+                            ("staff", "Staff"),
+                            ("system", "System"),
+                        ],
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                ("text", models.TextField(blank=True, verbose_name="text")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("pending", "Waiting for the assistant"),
+                            ("streaming", "Streaming"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("stopped", "Stopped by the shopper"),
+                        ],
+                        default="received",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "client_message_id",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="client message id"),
+                ),
+                ("intent", models.CharField(blank=True, max_length=20, verbose_name="intent")),
+                ("products", models.JSONField(blank=True, default=list)),
+                ("quick_replies", models.JSONField(blank=True, default=list)),
+                ("handoff", models.BooleanField(default=False)),
+                ("error_code", models.CharField(blank=True, max_length=40)),
+                ("engine_message_id", models.CharField(blank=True, max_length=80)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="chatbot.conversation",
+                    ),
+                ),
+                (
+                    "reply_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="chatbot.message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages',
-                'ordering': ['created_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('conversation', 'client_message_id'), name='message_client_id_unique_per_conversation')],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+                "ordering": ["created_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("conversation", "client_message_id"),
+                        name="message_client_id_unique_per_conversation",
+                    )
+                ],
             },
         ),
     ]

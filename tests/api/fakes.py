@@ -32,13 +32,28 @@ SHOPS = {
 }
 PRODUCTS = {
     "acme": [
-        ProductInfo("TENT-2", "Trail Tent 2P", "A light two-person tent.", Decimal("199.00"), 4, "Camping", "/s/acme/p/TENT-2/"),
         ProductInfo(
-            "XSS-1", '<img src=x onerror="window.__xss=1">Mug', "A mug <script>window.__xss=2</script>",
-            Decimal("9.50"), 10, "Kitchen", "/s/acme/p/XSS-1/",
+            "TENT-2",
+            "Trail Tent 2P",
+            "A light two-person tent.",
+            Decimal("199.00"),
+            4,
+            "Camping",
+            "/s/acme/p/TENT-2/",
+        ),
+        ProductInfo(
+            "XSS-1",
+            '<img src=x onerror="window.__xss=1">Mug',
+            "A mug <script>window.__xss=2</script>",
+            Decimal("9.50"),
+            10,
+            "Kitchen",
+            "/s/acme/p/XSS-1/",
         ),
     ],
-    "chaye": [ProductInfo("LJ-01", "西湖龙井", "明前龙井，250克", Decimal("168.00"), 0, "绿茶", "/s/chaye/p/LJ-01/")],
+    "chaye": [
+        ProductInfo("LJ-01", "西湖龙井", "明前龙井，250克", Decimal("168.00"), 0, "绿茶", "/s/chaye/p/LJ-01/")
+    ],
 }
 
 
@@ -81,7 +96,13 @@ class MemoryShopAdapter(ShopAdapter):
 
 def card(product: ProductInfo, currency: str = "USD") -> ProductCard:
     return ProductCard(
-        product.sku, product.name, f"{product.price:.2f}", currency, product.stock, product.stock > 0, product.url
+        product.sku,
+        product.name,
+        f"{product.price:.2f}",
+        currency,
+        product.stock,
+        product.stock > 0,
+        product.url,
     )
 
 
@@ -143,4 +164,6 @@ class TickingAssistant(ShopAssistant):
 
 
 def order(number: str) -> OrderInfo:
-    return OrderInfo(number, "shipped", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None, "UPS", "1Z", Decimal("1"), "USD")
+    return OrderInfo(
+        number, "shipped", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None, "UPS", "1Z", Decimal("1"), "USD"
+    )

@@ -15,17 +15,23 @@ def new_visitor():
 @pytest.mark.django_db
 def test_one_visitor_cannot_read_or_stop_anothers_conversation(assistant):
     alice, bob = new_visitor(), new_visitor()
-    sent = post(alice, "/api/chatbot/stream-message", {"shop": "acme", "text": "alice's secret", "clientMessageId": "a"})
+    sent = post(
+        alice,
+        "/api/chatbot/stream-message",
+        {"shop": "acme", "text": "alice's secret", "clientMessageId": "a"},
+    )
     assert sent.status_code == 202
     alice_history = alice.get("/api/chatbot/history?shop=acme").json()
-    assert [m["text"] for m in alice_history["messages"]][0] == "alice's secret"
+    assert alice_history["messages"][0]["text"] == "alice's secret"
     bob_history = bob.get("/api/chatbot/history?shop=acme").json()
     assert bob_history["messages"] == []
     reply_id = sent.json()["reply"]["id"]
     stop = post(bob, "/api/chatbot/stop", {"shop": "acme", "messageId": reply_id})
     assert stop.status_code == 404
     # Bob reusing Alice's clientMessageId creates Bob's own message, not access to hers.
-    bob_send = post(bob, "/api/chatbot/stream-message", {"shop": "acme", "text": "bob", "clientMessageId": "a"})
+    bob_send = post(
+        bob, "/api/chatbot/stream-message", {"shop": "acme", "text": "bob", "clientMessageId": "a"}
+    )
     assert bob_send.status_code == 202
     assert bob_send.json()["message"]["text"] == "bob"
     assert Message.objects.filter(role="shopper").count() == 2
@@ -57,7 +63,11 @@ def test_events_token_of_one_visitor_does_not_open_anothers_stream(assistant):
 def test_history_is_paged_and_rejects_bad_numbers(assistant):
     alice = new_visitor()
     for i in range(3):
-        post(alice, "/api/chatbot/stream-message", {"shop": "acme", "text": f"m{i}", "clientMessageId": f"id{i}"})
+        post(
+            alice,
+            "/api/chatbot/stream-message",
+            {"shop": "acme", "text": f"m{i}", "clientMessageId": f"id{i}"},
+        )
     page = alice.get("/api/chatbot/history?shop=acme&limit=2").json()["messages"]
     assert len(page) == 2 and page[-1]["role"] == "assistant"
     older = alice.get(f"/api/chatbot/history?shop=acme&limit=50&before={page[0]['id']}").json()["messages"]

@@ -103,7 +103,9 @@ def test_rate_limit_answers_429_with_retry_after(visitor, assistant, settings):
 
 @pytest.mark.django_db
 def test_csrf_is_enforced_on_messages(visitor, assistant):
-    response = visitor.post(URL, {"shop": "acme", "text": "hi", "clientMessageId": "c"}, content_type="application/json")
+    response = visitor.post(
+        URL, {"shop": "acme", "text": "hi", "clientMessageId": "c"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "csrf_failed"
     assert not Message.objects.exists()

@@ -41,7 +41,9 @@ def test_reply_streams_over_sse_and_resumes_with_last_event_id(site):
         assert kinds.count("reply.delta") == 5
         assert kinds[-1] == "reply.done"
         done = stream.events[-1]["data"]["message"]
-        assert done["text"] == "".join(e["data"]["text"] for e in stream.events if e["event"] == "reply.delta")
+        assert done["text"] == "".join(
+            e["data"]["text"] for e in stream.events if e["event"] == "reply.delta"
+        )
         resume_after = stream.events[2]["id"]
     with reading(events_url(base, token), headers={"Last-Event-ID": resume_after}) as resumed:
         resumed.wait_for("reply.done")
@@ -57,7 +59,9 @@ def test_stop_button_ends_the_reply_early(site):
     token = shopper.token()
     with reading(events_url(base, token)) as stream:
         stream.ready.wait(5)
-        reply = shopper.post("/api/chatbot/stream-message", {"text": "ticks:200 long please", "clientMessageId": "s-1"}).json()
+        reply = shopper.post(
+            "/api/chatbot/stream-message", {"text": "ticks:200 long please", "clientMessageId": "s-1"}
+        ).json()
         stream.wait_for("reply.delta")
         assert shopper.post("/api/chatbot/stop", {"messageId": reply["reply"]["id"]}).status_code == 202
         done = stream.wait_for("reply.done")["data"]["message"]

@@ -49,7 +49,12 @@ class LiveSite:
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=False
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -59,17 +64,31 @@ class LiveSite:
         port = free_port()
         env = {**self.env, **(extra_env or {})}
         cmd = [
-            sys.executable, "-m", "uvicorn", "config.asgi:application",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-            "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "1",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "1",
         ]
-        log = open(Path(self.tmp.name) / f"server-{port}.log", "wb")  # noqa: SIM115 - lives as long as the server
+        log = open(Path(self.tmp.name) / f"server-{port}.log", "wb")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {(Path(self.tmp.name) / f'server-{port}.log').read_text()}")
+                raise RuntimeError(
+                    f"server exited: {(Path(self.tmp.name) / f'server-{port}.log').read_text()}"
+                )
             with contextlib.suppress(requests.RequestException):
                 if requests.get(base + "/api/chatbot/history?shop=x", timeout=1).status_code < 500:
                     break
@@ -158,7 +177,9 @@ class EventReader:
                 if event.get("event") == event_type:
                     return event
             time.sleep(0.02)
-        raise AssertionError(f"no {event_type} within {timeout} s; got {[e.get('event') for e in self.events]}")
+        raise AssertionError(
+            f"no {event_type} within {timeout} s; got {[e.get('event') for e in self.events]}"
+        )
 
     def close(self) -> None:
         self.response.close()

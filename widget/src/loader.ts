@@ -4,7 +4,7 @@
  * time for a returning visitor so their unread badge is right without a click.
  * A new visitor's page makes no chat request at all before the launcher is clicked.
  */
-import { type LoaderApi, type MountData, isZh, storageKey } from "./shared";
+import { isZh, type LoaderApi, type MountData, storageKey } from "./shared";
 
 const w = window;
 const d = document;

@@ -3,6 +3,8 @@
  * so this module holds types and two tiny helpers only.
  */
 
+import type { Transport, TransportConfig } from "./transport/types";
+
 /** The `data-*` attributes of the mount tag (see docs/contracts.md, "Widget mount"). */
 export interface MountData {
   shop?: string;
@@ -12,6 +14,10 @@ export interface MountData {
   color?: string;
   position?: string;
   welcome?: string;
+  /** The assistant's promise, shown under the shop name. */
+  promise?: string;
+  /** Business hours of the people behind the assistant (hand-off notice). */
+  hours?: string;
   csrfToken?: string;
   tokenUrl?: string;
   messageUrl?: string;
@@ -43,11 +49,12 @@ export interface LoaderApi {
 declare global {
   interface Window {
     __chatbotLoader?: LoaderApi;
+    /** Published by stream-transport.js. */
+    __chatbotStream?: { createStreamTransport(cfg: TransportConfig): Transport };
   }
 }
 
 /** localStorage keys, namespaced per shop so two shops on one domain do not mix. */
-export const storageKey = (shop: string | undefined, name: string): string =>
-  `chatbot:${shop || "default"}:${name}`;
+export const storageKey = (shop: string | undefined, name: string): string => `chatbot:${shop || "default"}:${name}`;
 
 export const isZh = (lang: string | undefined): boolean => /^zh/i.test(lang || "");

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from storefront.catalog_import import CatalogFile, CatalogFileError, open_faq, open_products
-from storefront.catalog_store import DEFAULT_BATCH_SIZE, ImportResult, ensure_shop, import_faq, import_products
+from storefront.catalog_store import (
+    DEFAULT_BATCH_SIZE,
+    ImportResult,
+    Progress,
+    ensure_shop,
+    import_faq,
+    import_products,
+)
 
 # Below this many records a progress bar only flickers.
 PROGRESS_MIN_RECORDS = 2000
@@ -60,21 +67,36 @@ class Command(BaseCommand):
 
         failed = 0
         if products is not None:
-            result = self._run(products, "products", options, lambda p: import_products(shop, products, batch_size=batch_size, progress=p))
+            result = self._run(
+                products,
+                "products",
+                options,
+                lambda progress: import_products(shop, products, batch_size=batch_size, progress=progress),
+            )
             failed += self._report(result, "products", products)
         if faq is not None:
-            result = self._run(faq, "FAQ entries", options, lambda p: import_faq(shop, faq, batch_size=batch_size, progress=p))
+            result = self._run(
+                faq,
+                "FAQ entries",
+                options,
+                lambda progress: import_faq(shop, faq, batch_size=batch_size, progress=progress),
+            )
             failed += self._report(result, "FAQ entries", faq)
         if failed:
             raise CommandError(f"{failed} row(s) failed; see the lines above. The other rows were imported.")
 
-    def _run(self, catalog: CatalogFile, label: str, options: dict, work) -> ImportResult:  # type: ignore[no-untyped-def]
-        show = (
-            not options["no_progress"] and catalog.total >= PROGRESS_MIN_RECORDS and sys.stderr.isatty()
-        )
-        bar = tqdm(total=catalog.total, unit="rows", desc=label, file=sys.stderr) if show else nullcontext()
-        with bar:
-            return work(bar.update if show else None)
+    def _run(
+        self,
+        catalog: CatalogFile,
+        label: str,
+        options: dict,
+        work: Callable[[Progress | None], ImportResult],
+    ) -> ImportResult:
+        show = not options["no_progress"] and catalog.total >= PROGRESS_MIN_RECORDS and sys.stderr.isatty()
+        if not show:
+            return work(None)
+        with tqdm(total=catalog.total, unit="rows", desc=label, file=sys.stderr) as bar:
+            return work(bar.update)
 
     def _report(self, result: ImportResult, label: str, catalog: CatalogFile) -> int:
         for error in result.errors:

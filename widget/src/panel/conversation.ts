@@ -169,7 +169,7 @@ export class Conversation {
 
   markSendFailed(clientMessageId: string, error: string): void {
     const m = this.findByClientId(clientMessageId);
-    if (!m || !m.local) return;
+    if (!m?.local) return;
     m.sendError = error;
     this.onChange([m.id]);
   }

@@ -45,7 +45,7 @@ export function appendRichText(el: HTMLElement, text: string): void {
 export function initials(name: string): string {
   const words = name.trim().split(/\s+/).filter(Boolean);
   if (!words.length) return "?";
-  if (/^[\u0000-\u024f]/.test(words[0])) {
+  if (/^[\u0020-\u024f]/.test(words[0])) {
     return words
       .slice(0, 2)
       .map((w) => Array.from(w)[0])

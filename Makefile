@@ -1,0 +1,67 @@
+# The README's two commands:
+#   make demo   — set up everything and serve the demo shop with the chat at http://127.0.0.1:8000
+#   make test   — set up everything and run every check (lint, types, widget, Python on
+#                 SQLite and PostgreSQL, browser tests in headless Chromium)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432
+CHROMIUM ?= /usr/bin/chromium
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+help:
+	@echo "make demo   # install, migrate, load the demo shops, serve http://127.0.0.1:8000"
+	@echo "make test   # install and run every check and test"
+
+# Reinstall only when a requirements file changes.
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+widget/node_modules/.installed: widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: install
+	python manage.py migrate --noinput
+	python manage.py load_demo
+	@echo
+	@echo "  Demo shop: http://127.0.0.1:8000   (customer demo@example.com / demo12345, admin admin / admin12345)"
+	@echo
+	# One worker: without REDIS_URL live events stay inside one process.
+	DEBUG=$${DEBUG:-true} HOST=127.0.0.1 PORT=$${PORT:-8000} WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} bin/serve
+
+lint: install
+	ruff check .
+	ruff format --check .
+	mypy chatbot
+
+widget-check: widget/node_modules/.installed
+	cd widget && npm run lint && npm run typecheck && npm test && npm run check-built
+
+test-sqlite: install
+	DATABASE_URL= python -m pytest -m "not browser"
+
+test-postgres: install
+	@pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 || python -c "import psycopg; psycopg.connect('$(PG_URL)/postgres').close()" \
+	  || { echo "PostgreSQL must answer on 127.0.0.1:5432 (see README)"; exit 1; }
+	# pytest-django creates test_<name> and drops it afterwards: a throwaway database.
+	DATABASE_URL=$(PG_URL)/chatbot_ci_$$$$ python -m pytest -m "not browser"
+
+test-browser: install
+	@test -x $(CHROMIUM) || { echo "Headless Chromium is needed at $(CHROMIUM): apt-get install -y chromium"; exit 1; }
+	DATABASE_URL= CHROMIUM=$(CHROMIUM) python -m pytest -m browser tests/browser
+
+test: lint widget-check test-sqlite test-postgres test-browser
+	@echo "All checks passed."
+
+.PHONY: help install demo lint widget-check test-sqlite test-postgres test-browser test

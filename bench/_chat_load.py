@@ -1,0 +1,100 @@
+"""Shared by the latency and concurrency benchmarks: async shoppers on real servers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+FAKE_ENV = {
+    "CHATBOT_SHOP_ADAPTER": "tests.api.fakes.MemoryShopAdapter",
+    "CHATBOT_ASSISTANT": "tests.api.fakes.TickingAssistant",
+    "CHATBOT_RATE_LIMIT": "100000",
+    "CHATBOT_TOKEN_RATE_LIMIT": "100000",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> str:
+    return (
+        f"n={len(values)} p50={percentile(values, 50):.2f} p95={percentile(values, 95):.2f} "
+        f"p99={percentile(values, 99):.2f} max={max(values) if values else float('nan'):.2f} "
+        f"mean={statistics.fmean(values) if values else float('nan'):.2f}"
+    )
+
+
+@dataclass
+class ShopperRun:
+    base: str
+    shop: str = "acme"
+    csrf: str = field(default_factory=lambda: secrets.token_hex(16))
+    client: httpx.AsyncClient | None = None
+    token: dict | None = None
+    delays_ms: list[float] = field(default_factory=list)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
+    deltas: int = 0
+    failed: str = ""
+
+    async def open(self) -> None:
+        self.client = httpx.AsyncClient(base_url=self.base, timeout=httpx.Timeout(60, connect=30))
+        self.client.cookies.set("csrftoken", self.csrf)
+        started = time.perf_counter()
+        response = await self.post("/api/chatbot/stream-chat-token", {})
+        self.token_ms = (time.perf_counter() - started) * 1000
+        response.raise_for_status()
+        self.token = response.json()
+
+    async def post(self, path: str, body: dict) -> httpx.Response:
+        assert self.client is not None
+        return await self.client.post(
+            path,
+            json={"shop": self.shop, **body},
+            headers={"X-CSRFToken": self.csrf, "Referer": self.base + "/"},
+        )
+
+    async def listen(self) -> None:
+        assert self.client is not None and self.token is not None
+        url = f"/api/chatbot/events?shop={self.shop}&token={self.token['token']}"
+        try:
+            async with self.client.stream("GET", url, timeout=httpx.Timeout(None, connect=30)) as response:
+                event = ""
+                async for line in response.aiter_lines():
+                    self.connected.set()
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: ") and event == "reply.delta":
+                        received = time.time()
+                        text = json.loads(line[6:])["text"]
+                        emitted = float(text.split("@", 1)[1].rstrip("]"))
+                        self.delays_ms.append((received - emitted) * 1000)
+                        self.deltas += 1
+                    elif line.startswith("data: ") and event in ("reply.done", "reply.failed"):
+                        if event == "reply.failed":
+                            self.failed = line
+                        self.done.set()
+                        return
+        except Exception as exc:  # a dropped stream is a result, not a crash of the run
+            self.failed = repr(exc)
+            self.done.set()
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()

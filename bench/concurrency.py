@@ -1,0 +1,166 @@
+"""Concurrency: how many conversations one instance holds, each receiving a 10-second
+streamed reply, while the token route's p99 stays ≤ 50 ms.
+
+For each N: N shoppers open their event streams and send a message at once; the fake
+assistant streams a reply of 100 deltas over 10 s to each; meanwhile a probe calls the
+token route 10 times a second and records its latency. Run once on the ASGI server
+(uvicorn worker, as bin/serve runs it) and once on a sync baseline (gunicorn gthread
+workers on the WSGI app, where each open stream holds a thread).
+
+    python bench/concurrency.py [--levels 250,500,1000,1500] [--workers 1] [--baseline-threads 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+
+import httpx
+from _chat_load import FAKE_ENV, ShopperRun, percentile
+
+from tests.support.live import ROOT, LiveSite, free_port
+
+REPLY_SECONDS = 10
+TICKS = 100
+
+
+async def probe_token_route(base: str, stop: asyncio.Event, latencies: list[float]) -> None:
+    shopper = ShopperRun(base)
+    await shopper.open()
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            response = await asyncio.wait_for(shopper.post("/api/chatbot/stream-chat-token", {}), 10)
+            ok = response.status_code == 200
+        except Exception:
+            ok = False
+        latencies.append((time.perf_counter() - started) * 1000 if ok else 10_000.0)
+        await asyncio.sleep(0.1)
+    await shopper.close()
+
+
+async def level(base: str, n: int) -> dict[str, float]:
+    shoppers = [ShopperRun(base) for _ in range(n)]
+    sem = asyncio.Semaphore(100)
+
+    async def open_one(s: ShopperRun) -> None:
+        async with sem:
+            await s.open()
+
+    await asyncio.gather(*(open_one(s) for s in shoppers), return_exceptions=True)
+    ready = [s for s in shoppers if s.token is not None]
+    listeners = [asyncio.create_task(s.listen()) for s in ready]
+    await asyncio.wait([asyncio.create_task(s.connected.wait()) for s in ready], timeout=30)
+    latencies: list[float] = []
+    stop = asyncio.Event()
+    probe = asyncio.create_task(probe_token_route(base, stop, latencies))
+
+    async def send(i: int, s: ShopperRun) -> None:
+        async with sem:
+            await s.post(
+                "/api/chatbot/stream-message", {"text": f"ticks:{TICKS}", "clientMessageId": f"c{i}"}
+            )
+
+    await asyncio.gather(*(send(i, s) for i, s in enumerate(ready)), return_exceptions=True)
+    await asyncio.wait([asyncio.create_task(s.done.wait()) for s in ready], timeout=REPLY_SECONDS * 4)
+    stop.set()
+    await probe
+    complete = sum(1 for s in ready if s.done.is_set() and not s.failed and s.deltas == TICKS)
+    for task in listeners:
+        task.cancel()
+    await asyncio.gather(*(s.close() for s in shoppers), return_exceptions=True)
+    return {
+        "n": n,
+        "complete": complete,
+        "token_p50": percentile(latencies, 50),
+        "token_p99": percentile(latencies, 99),
+    }
+
+
+def report(name: str, rows: list[dict[str, float]]) -> int:
+    print(f"{name}:")
+    best = 0
+    for row in rows:
+        ok = row["complete"] == row["n"] and row["token_p99"] <= 50
+        best = int(row["n"]) if ok else best
+        print(
+            f"  N={int(row['n']):5d}  complete replies {int(row['complete']):5d}  "
+            f"token route p50 {row['token_p50']:.1f} ms  p99 {row['token_p99']:.1f} ms  "
+            f"{'OK' if ok else 'over'}"
+        )
+    print(f"  largest N held: {best}")
+    return best
+
+
+def run_levels(base: str, levels: list[int]) -> list[dict[str, float]]:
+    rows = []
+    for n in levels:
+        row = asyncio.run(level(base, n))
+        rows.append(row)
+        if row["complete"] < row["n"] * 0.5:
+            break  # far past the limit: larger levels only take longer
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--levels", default="250,500,1000,1500")
+    parser.add_argument("--baseline-levels", default="32,64,128")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--baseline-threads", type=int, default=64)
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+    env = {
+        **FAKE_ENV,
+        "CHATBOT_FAKE_TICK_MS": str(REPLY_SECONDS * 1000 // TICKS),
+        "CHATBOT_REPLY_WORKERS": "2000",
+    }
+    with LiveSite(env=env) as site:
+        site.manage("migrate", "--noinput")
+        asgi_best = report("ASGI (uvicorn worker)", run_levels(site.start(workers=args.workers), levels))
+
+        port = free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.baseline_threads),
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=site.env)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    httpx.get(base + "/api/chatbot/history?shop=acme", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            baseline_levels = [int(x) for x in args.baseline_levels.split(",")]
+            sync_best = report(
+                f"sync baseline (gunicorn gthread, {args.baseline_threads} threads)",
+                run_levels(base, baseline_levels),
+            )
+        finally:
+            proc.kill()  # open streams keep a graceful stop waiting
+            proc.wait(10)
+    ratio = asgi_best / sync_best if sync_best else float("inf")
+    print(f"ratio ASGI / sync: {ratio:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The gateway assistant against a fake "chatbot-node" that checks the signature and, like
+the real one, answers from the shop through the tools (knowing only whether the shopper
+is signed in)."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from chatbot import tools
+from chatbot.assistants import get_assistant
+from chatbot.assistants.base import ProductCards
+from chatbot.assistants.http import RetryPolicy
+
+from . import brain
+from .contract import AssistantContract, final_of, run
+from .fakes import make_context
+from .upstream import FakeUpstream, Recorded, Reply
+
+SECRET = "sso-secret-8d2f61c0a9e4"
+
+
+def event(name, data):
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+class FakeGateway:
+    def __init__(self):
+        self.failures = []
+
+    def chat(self, request: Recorded) -> Reply:
+        expected = "sha256=" + hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(request.headers.get("x-chatbot-signature", ""), expected):
+            return Reply.json({"error": {"code": "bad_signature", "message": "Signature mismatch."}}, 401)
+        if self.failures:
+            return self.failures.pop(0)
+        body = request.json
+        assert request.headers["x-chatbot-timestamp"] == str(body["timestamp"])
+        decision = brain.decide(body["message"])
+        events = []
+        intent = "smalltalk"
+        if decision is None:
+            pieces = brain.PLAIN_ANSWER
+        else:
+            name, arguments = decision
+            # The gateway does not know the customer: orders need its own sign-in.
+            context = make_context(body["message"], customer=None)
+            result = tools.run_tool(name, arguments, context)
+            products = result.get("products") or []
+            if products:
+                events.append(event("products", {"products": products}))
+                intent = "product_search"
+            pieces = brain.answer_from_tool(json.dumps(result))
+        events += [event("delta", {"text": p}) for p in pieces]
+        events.append(event("done", {"text": "".join(pieces), "intent": intent, "handoff": False}))
+        return Reply.sse(events)
+
+
+@pytest.fixture
+def gateway(settings):
+    fake = FakeGateway()
+    with FakeUpstream({"/chat": fake.chat}) as upstream:
+        settings.CHATBOT_NODE_URL = upstream.url
+        settings.CHATBOT_SSO_SECRET = SECRET
+        yield fake, upstream
+
+
+class TestGatewayAssistantContract(AssistantContract):
+    secrets = (SECRET,)
+
+    @pytest.fixture
+    def assistant(self, gateway):
+        return get_assistant("gateway", retry=RetryPolicy(base_delay=0))
+
+    @pytest.fixture
+    def failing_assistant(self, gateway):
+        fake, _ = gateway
+        fake.failures = [Reply(status=503, body=b"upstream down")] * 3
+        return get_assistant("gateway", retry=RetryPolicy(base_delay=0))
+
+
+def test_request_is_signed_and_carries_the_context(gateway):
+    _, upstream = gateway
+    events = run(get_assistant("gateway"), "How much is the Trailhead tent?")
+    [call] = upstream.calls("/chat")
+    body = call.json
+    assert body["shop_id"] == "demo" and body["signed_in"] is True and body["language"] == "en"
+    assert body["chat_user_id"] == "chat-1" and "customer_ref" not in body
+    assert any(isinstance(e, ProductCards) for e in events)
+    assert final_of(events).intent == "product_search"
+
+
+def test_wrong_secret_is_refused_without_retry(gateway, settings):
+    _, upstream = gateway
+    settings.CHATBOT_SSO_SECRET = "wrong"
+    with pytest.raises(Exception) as info:
+        run(get_assistant("gateway", retry=RetryPolicy(base_delay=0)), "Hi")
+    assert info.value.retryable is False and "wrong" not in str(info.value)
+    assert len(upstream.calls("/chat")) == 1

@@ -1,0 +1,426 @@
+/**
+ * The chat panel: mounts into the loader's shadow root and wires the conversation, its
+ * rendering, the transport and the shopper's input together.
+ */
+import type { LoaderApi, MountData, PanelHandle } from "../shared";
+import { ChatHttpError } from "../transport/http";
+import { LocalTransport } from "../transport/local";
+import type { ChatEvent, Transport, TransportConfig } from "../transport/types";
+import { Conversation, type ViewMessage } from "./conversation";
+import { el } from "./dom";
+import { initials, newClientMessageId } from "./format";
+import { locale, type Texts, texts } from "./i18n";
+import { renderMessage } from "./render";
+import { SafeStore } from "./storage";
+import { PANEL_CSS } from "./styles";
+import { watchTheme } from "./theme";
+
+export type TransportFactory = (cfg: TransportConfig, data: MountData) => Promise<Transport>;
+
+function loadScript(src: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = src;
+    s.async = true;
+    s.onload = () => resolve();
+    s.onerror = () => {
+      s.remove();
+      reject(new Error(`could not load ${src}`));
+    };
+    document.head.appendChild(s);
+  });
+}
+
+/** Stream's client library (~100 KB gzipped) is fetched only for the stream engine. */
+export const defaultTransport: TransportFactory = async (cfg, data) => {
+  if (data.engine === "stream") {
+    if (!window.__chatbotStream) await loadScript(data.streamSrc || "/static/chatbot/stream-transport.js");
+    if (!window.__chatbotStream) throw new Error("stream transport missing");
+    return window.__chatbotStream.createStreamTransport(cfg);
+  }
+  return new LocalTransport(cfg);
+};
+
+export function transportConfig(data: MountData): TransportConfig {
+  return {
+    shop: data.shop || "",
+    csrfToken: data.csrfToken || "",
+    tokenUrl: data.tokenUrl || "/api/chatbot/stream-chat-token",
+    messageUrl: data.messageUrl || "/api/chatbot/stream-message",
+    historyUrl: data.historyUrl || "/api/chatbot/history",
+    eventsUrl: data.eventsUrl || "/api/chatbot/events",
+    stopUrl: data.stopUrl || "/api/chatbot/stop",
+  };
+}
+
+const SEND_ICON = "M3.4 20.4 21 12 3.4 3.6 3.4 10.1 15 12 3.4 13.9z";
+
+interface Outboxed {
+  clientMessageId: string;
+  text: string;
+}
+
+export class Panel implements PanelHandle {
+  readonly conv = new Conversation();
+  readonly t: Texts;
+  private readonly loc: string;
+  private readonly data: MountData;
+  private readonly local: SafeStore;
+  private readonly session: SafeStore;
+  private readonly views = new Map<ViewMessage, HTMLElement>();
+  private readonly welcome: ViewMessage;
+  private chipsOwner: ViewMessage | undefined;
+  private transport: Transport | undefined;
+  private starting: Promise<void> | undefined;
+  private loaded = false;
+  private opened = false;
+  private handoff = false;
+
+  readonly root: HTMLElement;
+  readonly list: HTMLElement;
+  readonly input: HTMLTextAreaElement;
+  private readonly sendButton: HTMLButtonElement;
+  private readonly stopWrap: HTMLElement;
+  private readonly bar: HTMLElement;
+  private readonly footer: HTMLElement;
+  private readonly live: HTMLElement;
+
+  constructor(
+    private readonly loader: LoaderApi,
+    private readonly makeTransport: TransportFactory = defaultTransport,
+  ) {
+    this.data = loader.data;
+    this.t = texts(this.data.lang);
+    this.loc = locale(this.data.lang);
+    this.local = new SafeStore("localStorage", this.data.shop);
+    this.session = new SafeStore("sessionStorage", this.data.shop);
+    this.welcome = {
+      id: "welcome",
+      role: "assistant",
+      text: this.data.welcome || this.t.welcome,
+      status: "done",
+      products: [],
+      quickReplies: [],
+      handoff: false,
+      local: true,
+    };
+    const t = this.t;
+    const name = this.data.shopName || t.title;
+
+    this.list = el("div", { class: "list", role: "log", "aria-live": "off", "aria-label": t.messages, tabindex: "0" });
+    this.input = el("textarea", {
+      rows: "1",
+      placeholder: t.placeholder,
+      "aria-label": t.inputLabel,
+      maxlength: "4000",
+      enterkeyhint: "send",
+    });
+    this.sendButton = el("button", { type: "submit", class: "send", "aria-label": t.send });
+    // Static SVG from a constant path; the only markup the panel builds from a string.
+    this.sendButton.innerHTML = `<svg viewBox="0 0 24 24" aria-hidden="true"><path d="${SEND_ICON}"/></svg>`;
+    this.stopWrap = el(
+      "div",
+      { class: "stopw", hidden: true },
+      el("button", { type: "button", class: "stop", onclick: () => this.stop() }, `■ ${t.stop}`),
+    );
+    this.bar = el("div", { class: "bar", role: "status", hidden: true });
+    this.footer = el("p", { class: "f" }, t.footer);
+    this.live = el("div", { class: "sr", "aria-live": "polite" });
+    const form = el(
+      "form",
+      {
+        class: "c",
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          this.submit();
+        },
+      },
+      this.input,
+      this.sendButton,
+    );
+    this.root = el(
+      "section",
+      {
+        class: "p",
+        role: "dialog",
+        "aria-modal": "false",
+        "aria-labelledby": "cb-title",
+        "data-theme": "auto",
+        lang: /^zh/i.test(this.data.lang || "") ? "zh-Hans" : "en",
+        hidden: true,
+      },
+      el(
+        "header",
+        { class: "h" },
+        el("div", { class: "av", "aria-hidden": "true" }, initials(name)),
+        el("div", { class: "ht" }, el("h2", { id: "cb-title" }, name), el("p", {}, this.data.promise || t.subtitle)),
+        el("button", { type: "button", class: "x", "aria-label": t.close, onclick: () => this.loader.close() }, "×"),
+      ),
+      this.list,
+      this.bar,
+      this.stopWrap,
+      form,
+      this.footer,
+      this.live,
+    );
+
+    this.root.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        e.stopPropagation();
+        this.loader.close();
+      }
+    });
+    this.input.addEventListener("keydown", (e) => {
+      // keyCode 229: an IME is composing (Chinese input); Enter picks a candidate there.
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        this.submit();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      this.session.set("draft", this.input.value || null);
+      this.autosize();
+    });
+    this.input.value = this.session.get("draft") || "";
+    this.conv.onChange = (ids) => this.render(ids);
+    document.addEventListener("visibilitychange", () => this.syncRead());
+  }
+
+  mount(): void {
+    const style = document.createElement("style");
+    style.textContent = PANEL_CSS;
+    this.loader.root.append(style, this.root);
+    watchTheme((theme) => this.root.setAttribute("data-theme", theme));
+    this.render();
+    // The local engine is cheap to start; Stream's library waits for an actual open.
+    if (this.data.engine !== "stream") this.start().catch(() => {});
+  }
+
+  setOpen(open: boolean): void {
+    this.opened = open;
+    this.root.hidden = !open;
+    if (!open) return;
+    this.start().catch(() => {});
+    this.input.focus();
+    this.autosize();
+    this.list.scrollTop = this.list.scrollHeight;
+    this.syncRead();
+  }
+
+  start(): Promise<void> {
+    if (!this.starting) {
+      this.starting = this.connect().catch((err) => {
+        this.starting = undefined;
+        this.showBar(this.t.loadFailed, () => this.start().catch(() => {}));
+        throw err;
+      });
+    }
+    return this.starting;
+  }
+
+  private async connect(): Promise<void> {
+    const transport = this.transport || (await this.makeTransport(transportConfig(this.data), this.data));
+    if (!this.transport) {
+      this.transport = transport;
+      transport.onEvent((e) => this.onEvent(e));
+    }
+    await transport.connect();
+    const history = await transport.history();
+    this.conv.load(history.messages);
+    if (history.welcome && !this.data.welcome) this.welcome.text = history.welcome;
+    this.handoff = !!history.handoff;
+    // Messages typed on an earlier page whose POST never succeeded come back, retryable.
+    for (const item of this.session.getJson<Outboxed[]>("outbox", [])) {
+      if (!this.conv.findByClientId(item.clientMessageId)) {
+        this.conv.addOptimistic(item.text, item.clientMessageId, this.t.notSent);
+      } else this.dropOutbox(item.clientMessageId);
+    }
+    if (history.unread !== undefined) this.conv.setUnreadCount(history.unread);
+    else this.conv.lastReadId = this.local.get("lastRead");
+    this.local.set("active", history.messages.length ? "1" : null);
+    this.loaded = true;
+    this.showBar(null);
+    this.render();
+  }
+
+  private onEvent(e: ChatEvent): void {
+    if (e.type === "connection") {
+      this.showBar(e.state === "reconnecting" && this.loaded ? this.t.reconnecting : null);
+      return;
+    }
+    const m = this.conv.apply(e);
+    if (!m) return;
+    if (e.type === "reply.handoff" || m.handoff) this.handoff = true;
+    const arrived = e.type === "reply.done" || e.type === "reply.failed" || e.type === "message.new";
+    if (arrived && this.opened && (m.role === "assistant" || m.role === "staff") && m.text) {
+      // Announce whole answers once, not every streamed fragment.
+      this.live.textContent = "";
+      this.live.textContent = (m.role === "staff" ? this.t.staffSays : this.t.assistantSays) + m.text;
+    }
+    this.updateChrome();
+  }
+
+  private submit(): void {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    this.session.set("draft", null);
+    this.autosize();
+    this.send(text);
+  }
+
+  /** Optimistic: the message shows at once and stays (retryable) whatever the network does. */
+  send(text: string): Promise<void> {
+    const clientMessageId = newClientMessageId();
+    const outbox = this.session.getJson<Outboxed[]>("outbox", []);
+    outbox.push({ clientMessageId, text });
+    this.session.set("outbox", JSON.stringify(outbox));
+    this.conv.addOptimistic(text, clientMessageId);
+    this.scrollToEnd();
+    return this.post(text, clientMessageId);
+  }
+
+  private async post(text: string, clientMessageId: string): Promise<void> {
+    try {
+      if (!this.transport) await this.start();
+      const transport = this.transport as Transport;
+      const res = await transport.send(text, clientMessageId);
+      this.conv.upsert(res.message);
+      if (res.reply) this.conv.upsert(res.reply);
+      this.dropOutbox(clientMessageId);
+      this.local.set("active", "1");
+    } catch (err) {
+      this.conv.markSendFailed(clientMessageId, this.errorText(err));
+    }
+  }
+
+  private dropOutbox(clientMessageId: string): void {
+    const rest = this.session.getJson<Outboxed[]>("outbox", []).filter((o) => o.clientMessageId !== clientMessageId);
+    this.session.set("outbox", rest.length ? JSON.stringify(rest) : null);
+  }
+
+  /** Retry re-POSTs the same clientMessageId: the server stores nothing twice. */
+  async retry(m: ViewMessage): Promise<void> {
+    if (m.role === "shopper") {
+      if (!m.clientMessageId) return;
+      m.sendError = undefined;
+      this.conv.onChange([m.id]);
+      return this.post(m.text, m.clientMessageId);
+    }
+    const question = this.conv.questionFor(m);
+    if (!question?.clientMessageId || !this.transport) return;
+    const before = { text: m.text, status: m.status };
+    Object.assign(m, { text: "", status: "pending", retryable: undefined });
+    this.conv.onChange([m.id]);
+    try {
+      const res = await this.transport.send(question.text, question.clientMessageId);
+      if (res.reply && String(res.reply.id) !== m.id) {
+        this.conv.remove(m.id);
+        this.conv.upsert(res.reply);
+      } else if (res.reply) this.conv.upsert(res.reply);
+    } catch (err) {
+      Object.assign(m, before, { retryable: true });
+      this.conv.onChange([m.id]);
+      this.live.textContent = this.errorText(err);
+    }
+  }
+
+  stop(): void {
+    const m = this.conv.streaming();
+    if (m && this.transport) this.transport.stop(m.id).catch(() => {});
+  }
+
+  private errorText(err: unknown): string {
+    const t = this.t;
+    if (err instanceof ChatHttpError) {
+      if (err.code === "rate_limited" || err.status === 429) return t.rateLimited;
+      if (err.code === "message_too_long" || err.status === 413) return t.tooLong;
+      if (err.code === "chat_disabled" || err.status === 503) return t.disabled;
+      return t.notSent;
+    }
+    return t.offline;
+  }
+
+  private showBar(text: string | null, action?: () => void): void {
+    this.bar.hidden = !text;
+    this.bar.textContent = text || "";
+    if (text && action) {
+      this.bar.append(" ", el("button", { type: "button", class: "link", onclick: action }, this.t.retry));
+    }
+  }
+
+  private autosize(): void {
+    this.input.style.height = "auto";
+    if (this.input.scrollHeight) this.input.style.height = `${Math.min(this.input.scrollHeight + 2, 120)}px`;
+  }
+
+  private scrollToEnd(): void {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  private lastAssistant(): ViewMessage | undefined {
+    const all = this.conv.messages;
+    const last = all[all.length - 1];
+    return last && last.role === "assistant" ? last : undefined;
+  }
+
+  /** Re-renders changed messages and keeps DOM order equal to the conversation's. */
+  render(ids?: string[]): void {
+    const list = this.list;
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    const dirty = new Set(ids ?? [this.welcome.id, ...this.conv.messages.map((m) => m.id)]);
+    const owner = this.lastAssistant();
+    if (owner !== this.chipsOwner) {
+      if (owner) dirty.add(owner.id);
+      if (this.chipsOwner) dirty.add(this.chipsOwner.id);
+      this.chipsOwner = owner;
+    }
+    const shown = [this.welcome, ...this.conv.messages];
+    const present = new Set(shown);
+    let prev: Element | null = null;
+    for (const m of shown) {
+      let node = this.views.get(m);
+      if (!node || dirty.has(m.id)) {
+        const fresh = renderMessage(
+          m,
+          { t: this.t, locale: this.loc, showChips: m === owner && !this.conv.streaming(), hours: this.data.hours },
+          { retry: (x) => this.retry(x), choose: (text) => this.send(text) },
+        );
+        node?.replaceWith(fresh);
+        node = fresh;
+        this.views.set(m, node);
+      }
+      const expected: ChildNode | null = prev ? prev.nextSibling : list.firstChild;
+      if (node !== expected) list.insertBefore(node, expected);
+      prev = node;
+    }
+    for (const [m, node] of this.views) {
+      if (!present.has(m)) {
+        node.remove();
+        this.views.delete(m);
+      }
+    }
+    if (atEnd) this.scrollToEnd();
+    this.updateChrome();
+  }
+
+  private updateChrome(): void {
+    this.stopWrap.hidden = !this.conv.streaming();
+    this.footer.textContent = this.handoff ? this.t.footerHandoff : this.t.footer;
+    this.syncRead();
+  }
+
+  /** Open and visible: everything is read. Closed: the launcher badge shows what is not. */
+  private syncRead(): void {
+    if (!this.loaded) return;
+    if (this.opened && document.visibilityState !== "hidden") {
+      if (this.conv.markAllRead()) {
+        this.local.set("lastRead", this.conv.lastReadId);
+        this.transport?.markRead?.();
+      }
+      this.loader.setUnread(0);
+    } else {
+      this.loader.setUnread(this.conv.unreadCount());
+    }
+  }
+}

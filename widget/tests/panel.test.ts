@@ -1,0 +1,269 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Panel } from "../src/panel/panel";
+import type { MountData } from "../src/shared";
+import { ChatHttpError } from "../src/transport/http";
+import { FakeTransport, fakeLoader, flush, msg } from "./helpers";
+
+async function setup(data: MountData = {}, transport = new FakeTransport()) {
+  const loader = fakeLoader(data);
+  const panel = new Panel(loader, async () => transport);
+  loader.panel = panel;
+  panel.mount();
+  await flush();
+  await flush();
+  return { loader, panel, transport, root: loader.root };
+}
+
+const $ = (root: ShadowRoot, sel: string) => root.querySelector(sel) as HTMLElement;
+const texts = (root: ShadowRoot, sel: string) => Array.from(root.querySelectorAll(sel), (n) => n.textContent);
+
+function press(el: HTMLElement, key: string, extra: KeyboardEventInit = {}) {
+  el.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...extra }));
+}
+
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+});
+afterEach(() => {
+  document.body.innerHTML = "";
+});
+
+describe("panel", () => {
+  it("is a labelled, non-modal dialog that opens with focus in the composer and closes on Esc", async () => {
+    const { loader, root } = await setup({ shopName: "Trail Outfitters" });
+    const dialog = $(root, "[role=dialog]");
+    expect(dialog.getAttribute("aria-modal")).toBe("false");
+    expect(root.getElementById("cb-title")?.textContent).toBe("Trail Outfitters");
+    expect(dialog.hidden).toBe(true);
+    loader.open();
+    expect(dialog.hidden).toBe(false);
+    expect(root.activeElement?.tagName).toBe("TEXTAREA");
+    press($(root, "textarea"), "Escape");
+    expect(loader.closes).toBe(1);
+    expect(dialog.hidden).toBe(true);
+  });
+
+  it("shows the welcome text from data-welcome", async () => {
+    const { root } = await setup({ welcome: "Hello from the shop" });
+    expect(texts(root, ".bub")).toEqual(["Hello from the shop"]);
+  });
+
+  it("speaks Chinese when data-lang is zh-hans", async () => {
+    const { root } = await setup({ lang: "zh-hans" });
+    expect($(root, "textarea").getAttribute("placeholder")).toBe("输入消息…");
+    expect($(root, ".x").getAttribute("aria-label")).toBe("关闭聊天");
+    expect($(root, ".f").textContent).toBe("AI 智能客服 · 可转人工");
+    expect(texts(root, ".bub")[0]).toContain("您好");
+  });
+
+  it("sends on Enter, keeps Shift+Enter and IME composition for newlines/candidates", async () => {
+    const { root, transport } = await setup();
+    const input = $(root, "textarea") as HTMLTextAreaElement;
+    input.value = "line one";
+    press(input, "Enter", { shiftKey: true });
+    press(input, "Enter", { isComposing: true });
+    expect(transport.sent).toHaveLength(0);
+    press(input, "Enter");
+    await flush();
+    expect(transport.sent.map((s) => s.text)).toEqual(["line one"]);
+    expect(input.value).toBe("");
+  });
+
+  it("shows the shopper's message at once as pending, then stored, then the streamed reply", async () => {
+    const transport = new FakeTransport();
+    let resolve!: () => void;
+    const gate = new Promise<void>((r) => {
+      resolve = r;
+    });
+    const original = transport.sendImpl;
+    transport.sendImpl = async (text, cmid) => {
+      await gate;
+      return original(text, cmid);
+    };
+    const { panel, root } = await setup({}, transport);
+    const sending = panel.send("Do you have boots?");
+    expect($(root, ".m.me").classList.contains("pending")).toBe(true);
+    resolve();
+    await sending;
+    expect($(root, ".m.me").classList.contains("pending")).toBe(false);
+    expect($(root, ".dots")).not.toBeNull();
+    expect($(root, ".stopw").hidden).toBe(false);
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "Yes, " });
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "**Boots**" });
+    expect($(root, '[data-id="r1"] .bub').textContent).toBe("Yes, Boots");
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r1", text: "Yes, **Boots**.", quickReplies: ["Shipping"] }),
+    });
+    expect($(root, '[data-id="r1"] .bub').textContent).toBe("Yes, Boots.");
+    expect($(root, ".stopw").hidden).toBe(true);
+    expect(localStorage.getItem("chatbot:demo:active")).toBe("1");
+  });
+
+  it("quick replies send their text; the stop button stops the streaming reply", async () => {
+    const { panel, root, transport } = await setup();
+    transport.emit({ type: "reply.done", message: msg({ id: "r0", text: "Hi", quickReplies: ["Return policy"] }) });
+    ($(root, ".chip") as HTMLButtonElement).click();
+    await flush();
+    expect(transport.sent[0].text).toBe("Return policy");
+    expect(root.querySelector(".chip")).toBeNull(); // chips belong to the newest answer only
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "Our policy" });
+    ($(root, ".stop") as HTMLButtonElement).click();
+    expect(transport.stopped).toEqual(["r1"]);
+    expect(panel.conv.streaming()?.id).toBe("r1");
+  });
+
+  it("a failed POST keeps the message with retry, and retry re-sends the same clientMessageId", async () => {
+    const transport = new FakeTransport();
+    const ok = transport.sendImpl;
+    transport.sendImpl = async () => {
+      throw new ChatHttpError(429, "rate_limited", "slow down", 3);
+    };
+    const { panel, root } = await setup({}, transport);
+    await panel.send("hello");
+    expect($(root, ".m.me .err").textContent).toContain("Too many messages");
+    expect(JSON.parse(sessionStorage.getItem("chatbot:demo:outbox") || "[]")).toHaveLength(1);
+    transport.sendImpl = ok;
+    ($(root, ".m.me .err button") as HTMLButtonElement).click();
+    await flush();
+    expect(transport.sent).toHaveLength(2);
+    expect(transport.sent[1].clientMessageId).toBe(transport.sent[0].clientMessageId);
+    expect(root.querySelector(".m.me .err")).toBeNull();
+    expect(sessionStorage.getItem("chatbot:demo:outbox")).toBeNull();
+  });
+
+  it("retrying a failed reply re-posts the clientMessageId of the message it answers", async () => {
+    const transport = new FakeTransport();
+    transport.historyResult = {
+      messages: [
+        msg({ id: "s1", role: "shopper", text: "boots?", clientMessageId: "cm-1", status: "received" }),
+        msg({ id: "s2", role: "shopper", text: "other", clientMessageId: "cm-2", status: "received" }),
+        msg({ id: "r1", text: "Sorry, try again", status: "failed", replyTo: "s1" }),
+      ],
+    };
+    transport.sendImpl = async () => ({
+      message: msg({ id: "s1", role: "shopper", text: "boots?", clientMessageId: "cm-1", status: "received" }),
+      reply: msg({ id: "r2", status: "pending", replyTo: "s1" }),
+    });
+    const { root } = await setup({}, transport);
+    ($(root, '[data-id="r1"] .err button') as HTMLButtonElement).click();
+    await flush();
+    expect(transport.sent).toEqual([{ text: "boots?", clientMessageId: "cm-1" }]);
+    expect(root.querySelector('[data-id="r1"]')).toBeNull();
+    expect(root.querySelector('[data-id="r2"] .dots')).not.toBeNull();
+  });
+
+  it("a failed reply from the stream shows its fallback text and a retry button", async () => {
+    const { root, transport } = await setup();
+    transport.emit({
+      type: "reply.failed",
+      message: msg({ id: "r1", text: "Sorry!", status: "failed" }),
+      retryable: true,
+    });
+    expect($(root, '[data-id="r1"] .bub').textContent).toBe("Sorry!");
+    expect($(root, '[data-id="r1"] .err button').textContent).toBe("Retry");
+  });
+
+  it("counts replies that arrive while closed and clears the count on open", async () => {
+    const { loader, transport } = await setup();
+    expect(loader.unread).toBe(0);
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "x" });
+    expect(loader.unread).toBe(0);
+    transport.emit({ type: "reply.done", message: msg({ id: "r1", text: "xy" }) });
+    transport.emit({ type: "message.new", message: msg({ id: "s9", role: "staff", text: "hi", status: "received" }) });
+    expect(loader.unread).toBe(2);
+    loader.open();
+    expect(loader.unread).toBe(0);
+    expect(localStorage.getItem("chatbot:demo:lastRead")).toBe("s9");
+    expect(transport.reads).toBe(1);
+  });
+
+  it("keeps the unread count right across a reload through the stored last-read id", async () => {
+    localStorage.setItem("chatbot:demo:lastRead", "r1");
+    const transport = new FakeTransport();
+    transport.historyResult = {
+      messages: [
+        msg({ id: "s1", role: "shopper", status: "received" }),
+        msg({ id: "r1", text: "seen" }),
+        msg({ id: "s2", role: "shopper", status: "received" }),
+        msg({ id: "r2", text: "new one" }),
+      ],
+    };
+    const { loader } = await setup({}, transport);
+    expect(loader.unread).toBe(1);
+  });
+
+  it("uses the engine's own unread count when it has one", async () => {
+    const transport = new FakeTransport();
+    transport.historyResult = { messages: [msg({ id: "a", text: "1" }), msg({ id: "b", text: "2" })], unread: 2 };
+    const { loader } = await setup({}, transport);
+    expect(loader.unread).toBe(2);
+  });
+
+  it("keeps the draft in sessionStorage and restores unsent messages after a reload", async () => {
+    sessionStorage.setItem("chatbot:demo:draft", "half-typed");
+    sessionStorage.setItem("chatbot:demo:outbox", JSON.stringify([{ clientMessageId: "cm-x", text: "lost?" }]));
+    const { root, transport } = await setup();
+    const input = $(root, "textarea") as HTMLTextAreaElement;
+    expect(input.value).toBe("half-typed");
+    input.value = "half-typed more";
+    input.dispatchEvent(new Event("input"));
+    expect(sessionStorage.getItem("chatbot:demo:draft")).toBe("half-typed more");
+    expect($(root, ".m.me .bub").textContent).toBe("lost?");
+    ($(root, ".m.me .err button") as HTMLButtonElement).click();
+    await flush();
+    expect(transport.sent).toEqual([{ text: "lost?", clientMessageId: "cm-x" }]);
+  });
+
+  it("shows the hand-off notice and switches the footer", async () => {
+    const { root, transport } = await setup();
+    transport.emit({ type: "reply.handoff", messageId: "r1", notice: "A person joins at 9:00" });
+    expect($(root, ".note").textContent).toBe("A person joins at 9:00");
+    expect($(root, ".f").textContent).toBe("A person from our team will reply here");
+  });
+
+  it("announces whole answers to screen readers, not each fragment", async () => {
+    const { loader, root, transport } = await setup();
+    loader.open();
+    const live = $(root, ".p > .sr");
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "Hel" });
+    expect(live.textContent).toBe("");
+    transport.emit({ type: "reply.done", message: msg({ id: "r1", text: "Hello" }) });
+    expect(live.textContent).toBe("Assistant: Hello");
+  });
+
+  it("follows the page's dark theme", async () => {
+    document.documentElement.setAttribute("data-theme", "dark");
+    try {
+      const { root } = await setup();
+      expect($(root, ".p").getAttribute("data-theme")).toBe("dark");
+      document.documentElement.removeAttribute("data-theme");
+      document.body.classList.add("dark");
+      await flush();
+      expect($(root, ".p").getAttribute("data-theme")).toBe("dark");
+      document.body.classList.remove("dark");
+      await flush();
+      expect($(root, ".p").getAttribute("data-theme")).toBe("auto");
+    } finally {
+      document.documentElement.removeAttribute("data-theme");
+    }
+  });
+
+  it("shows a retryable error when the conversation cannot load", async () => {
+    const transport = new FakeTransport();
+    let fail = true;
+    transport.history = async () => {
+      if (fail) throw new TypeError("offline");
+      return { messages: [msg({ id: "r1", text: "back" })] };
+    };
+    const { root } = await setup({}, transport);
+    expect($(root, ".bar").hidden).toBe(false);
+    fail = false;
+    ($(root, ".bar button") as HTMLButtonElement).click();
+    await flush();
+    await flush();
+    expect($(root, ".bar").hidden).toBe(true);
+    expect(texts(root, ".bub")).toContain("back");
+  });
+});
