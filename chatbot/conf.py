@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_SSO_SECRET": "",
     "CHATBOT_WEBHOOK_SECRET": "",
     "CHATBOT_SHOP_ADAPTER": "",
+    # The site's public URL (https://shop.example.com), for the webhook bootstrap registers.
+    "CHATBOT_PUBLIC_URL": "",
     # Longest shopper message we accept; longer gets a clear 413.
     "CHATBOT_MAX_MESSAGE_CHARS": 4000,
     # Per-visitor limit on state-changing routes: this many requests per window.

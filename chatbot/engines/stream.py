@@ -85,6 +85,8 @@ class StreamReplyWriter(ReplyWriter):
 
     def __init__(self, conversation: Conversation, reply: Message) -> None:
         self.reply_id = reply.pk
+        # Our id of the shopper message this answers: the widget's retry re-sends it.
+        self.reply_to = reply.reply_to_id
         self.language = conversation.language
         self.ids: stream.ChannelIds = stream.ids_for(conversation)
         self.message_id = stream.message_id_for(self.ids.channel_id, f"reply-{reply.pk}")
@@ -212,6 +214,7 @@ class StreamReplyWriter(ReplyWriter):
             "generating": True,
             # Lets the widget call our stop route with the id it knows.
             "chatbot_message_id": self.reply_id,
+            "reply_to": self.reply_to,
         }
         stream.send_message(self.ids.channel_id, message, self.ids.assistant_id)
         return True
@@ -286,7 +289,13 @@ class StreamReplyWriter(ReplyWriter):
         if self._placeholder_ok:
             stream.update_message(self.message_id, fields, self.ids.assistant_id)
             return
-        message = {"id": self.message_id, "ai_generated": True, "chatbot_message_id": self.reply_id, **fields}
+        message = {
+            "id": self.message_id,
+            "ai_generated": True,
+            "chatbot_message_id": self.reply_id,
+            "reply_to": self.reply_to,
+            **fields,
+        }
         if not stream.send_message(self.ids.channel_id, message, self.ids.assistant_id):
             # The placeholder did arrive after all (its answer was lost): update it.
             stream.update_message(self.message_id, fields, self.ids.assistant_id)

@@ -88,14 +88,14 @@ def test_a_disabled_hook_of_ours_is_re_enabled_in_place(stream_api, shops):
     assert hooks[1]["enabled"] is True
 
 
-def test_default_url_comes_from_chatbot_public_url(stream_api, shops, monkeypatch):
-    monkeypatch.setenv("CHATBOT_PUBLIC_URL", "https://shop.example/")
+def test_default_url_comes_from_chatbot_public_url(stream_api, shops, settings):
+    settings.CHATBOT_PUBLIC_URL = "https://shop.example/"
     run()
     assert stream_api.bodies("PATCH", r"^/app$")[0]["event_hooks"][-1]["webhook_url"] == HOOK_URL
 
 
-def test_no_url_skips_the_webhook_with_a_warning(stream_api, shops, monkeypatch):
-    monkeypatch.delenv("CHATBOT_PUBLIC_URL", raising=False)
+def test_no_url_skips_the_webhook_with_a_warning(stream_api, shops, settings):
+    settings.CHATBOT_PUBLIC_URL = ""
     output = run()
     assert stream_api.routes() == ["POST /users"]
     assert "webhook registration skipped" in output

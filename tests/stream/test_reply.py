@@ -86,6 +86,7 @@ def test_placeholder_then_final_with_cards_and_quick_replies(stream_api, convers
         "ai_generated": True,
         "generating": True,
         "chatbot_message_id": reply.pk,
+        "reply_to": reply.reply_to_id,
         "user": {"id": "assistant-demo"},
     }
     reply.refresh_from_db()

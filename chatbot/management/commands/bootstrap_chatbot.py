@@ -10,11 +10,9 @@ Gets the Stream app ready for this site, idempotently:
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 from urllib.parse import urlparse
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import conf
@@ -31,7 +29,7 @@ _HOOK_READ_ONLY = ("created_at", "updated_at")
 
 
 def default_webhook_url() -> str:
-    public = os.environ.get("CHATBOT_PUBLIC_URL") or getattr(settings, "CHATBOT_PUBLIC_URL", "")
+    public = conf.get("CHATBOT_PUBLIC_URL")
     return f"{str(public).rstrip('/')}{WEBHOOK_PATH}" if public else ""
 
 
