@@ -11,7 +11,6 @@ the classifier decides *which* one when the words alone are ambiguous.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +33,7 @@ from .lexicon import (
     ZH_SHOPPING_CUES,
 )
 from .text import cjk_runs, has_cjk, latin_words, stem
-from .train_intents import DATA_FILE, features
+from .train_intents import DATA_FILE, predict
 
 # Bitext intents -> the assistant's support topics.
 BITEXT_TOPICS = {
@@ -177,22 +176,8 @@ def _lexicon_words() -> tuple[dict[str, tuple[str, bool]], frozenset[str]]:
 
 def classify_support(text: str) -> tuple[str, float]:
     """The Bitext topic the classifier finds most likely, with its probability."""
-    model = _model()
-    alpha = model["alpha"]
-    size = model["vocabulary_size"]
-    all_docs = sum(model["docs"].values())
-    feats = features(_split_runs(text))
-    scores: dict[str, float] = {}
-    for label in model["classes"]:
-        counts = model["counts"][label]
-        denominator = math.log(model["totals"][label] + alpha * size)
-        score = math.log(model["docs"][label] / all_docs)
-        for f in feats:
-            score += math.log(counts.get(f, 0) + alpha) - denominator
-        scores[label] = score
-    best = max(scores, key=lambda k: scores[k])
-    norm = sum(math.exp(s - scores[best]) for s in scores.values())
-    return BITEXT_TOPICS.get(best, best), 1.0 / norm
+    best, probability = predict(_model(), _split_runs(text))
+    return BITEXT_TOPICS.get(best, best), probability
 
 
 def _split_runs(text: str) -> str:
