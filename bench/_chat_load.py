@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,22 @@ FAKE_ENV = {
     "CHATBOT_TOKEN_RATE_LIMIT": "100000",
     "LOG_LEVEL": "WARNING",
 }
+
+
+@contextlib.contextmanager
+def throwaway_postgres(server_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on ``server_url`` (e.g. postgres://postgres@127.0.0.1:5432),
+    dropped afterwards."""
+    import psycopg
+
+    name = f"chatbot_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server_url}/{name}"
+    finally:
+        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def percentile(values: list[float], pct: float) -> float:

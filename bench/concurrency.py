@@ -8,18 +8,22 @@ token route 10 times a second and records its latency. Run once on the ASGI serv
 workers on the WSGI app, where each open stream holds a thread).
 
     python bench/concurrency.py [--levels 250,500,1000,1500] [--workers 1] [--baseline-threads 64]
+        [--postgres postgres://postgres@127.0.0.1:5432 | --sqlite]
+
+PostgreSQL by default (as in production; a throwaway database, dropped afterwards).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import subprocess
 import sys
 import time
 
 import httpx
-from _chat_load import FAKE_ENV, ShopperRun, percentile
+from _chat_load import FAKE_ENV, ShopperRun, percentile, throwaway_postgres
 
 from tests.support.live import ROOT, LiveSite, free_port
 
@@ -81,7 +85,7 @@ async def level(base: str, n: int) -> dict[str, float]:
 
 
 def report(name: str, rows: list[dict[str, float]]) -> int:
-    print(f"{name}:")
+    print(f"{name}:", flush=True)
     best = 0
     for row in rows:
         ok = row["complete"] == row["n"] and row["token_p99"] <= 50
@@ -111,14 +115,23 @@ def main() -> None:
     parser.add_argument("--baseline-levels", default="32,64,128")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--baseline-threads", type=int, default=64)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
     args = parser.parse_args()
+    database = contextlib.nullcontext(None) if args.sqlite else throwaway_postgres(args.postgres)
+    with database as database_url:
+        measure(args, database_url)
+
+
+def measure(args: argparse.Namespace, database_url: str | None) -> None:
     levels = [int(x) for x in args.levels.split(",")]
     env = {
         **FAKE_ENV,
         "CHATBOT_FAKE_TICK_MS": str(REPLY_SECONDS * 1000 // TICKS),
         "CHATBOT_REPLY_WORKERS": "2000",
     }
-    with LiveSite(env=env) as site:
+    print(f"database: {'SQLite file' if database_url is None else 'PostgreSQL'}", flush=True)
+    with LiveSite(env=env, database_url=database_url) as site:
         site.manage("migrate", "--noinput")
         asgi_best = report("ASGI (uvicorn worker)", run_levels(site.start(workers=args.workers), levels))
 

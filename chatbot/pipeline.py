@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import conf, jobs
@@ -231,6 +231,7 @@ def run_reply(reply_id: int) -> None:
         writer.thinking()
         context = build_context(conversation, reply.reply_to)
         assistant = assistant_for_shop(conversation.shop_id)
+        _release_connection()
         for event in assistant.reply(context):
             if writer.stop_requested:
                 stopped = True
@@ -295,6 +296,15 @@ def run_reply(reply_id: int) -> None:
 def handoff_notice(shop_id: str, language: str) -> str:
     hours = settings_for_shop(shop_id).business_hours
     return HANDOFF_NOTICE[language].format(hours=HOURS[language].format(hours=hours) if hours else "")
+
+
+def _release_connection() -> None:
+    """Give the database connection back while the assistant streams: a reply can take
+    many seconds of upstream I/O, and a thread per reply holding a connection would
+    exhaust the server's connections long before the threads run out. Whatever the
+    assistant reads next (tools) opens one again. Never inside a transaction (tests)."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _save_state(conversation: Conversation, context: AssistantContext) -> None:

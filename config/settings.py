@@ -81,6 +81,17 @@ DATABASES = {
     ),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Reply jobs write from worker threads while requests write too: WAL lets readers go
+    # on during a write, IMMEDIATE takes the write lock up front (no upgrade deadlock that
+    # ends in "database is locked"), and the timeout waits out a busy writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
