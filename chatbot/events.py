@@ -18,10 +18,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import queue
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -56,41 +57,67 @@ def _order_key(event_id: str) -> tuple[int, int]:
         return (0, 0)
 
 
+class _Subscriber:
+    """One open stream of this process. An async stream (ASGI) is woken on its event
+    loop; a sync stream (WSGI: runserver, the sync baseline) blocks on a thread queue."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.loop = loop
+        self.aqueue: asyncio.Queue[Event] | None = asyncio.Queue() if loop is not None else None
+        self.squeue: queue.SimpleQueue[Event] | None = queue.SimpleQueue() if loop is None else None
+
+    def put(self, event: Event) -> None:
+        if self.squeue is not None:
+            self.squeue.put(event)
+        elif self.loop is not None and self.aqueue is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: the stream is gone
+                self.loop.call_soon_threadsafe(self.aqueue.put_nowait, event)
+
+
 class _LocalFanout:
     """Subscribers of this process, per conversation, woken from any thread."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]]] = (
-            defaultdict(set)
-        )
+        self._subscribers: dict[int, set[_Subscriber]] = defaultdict(set)
 
-    def add(self, conversation_id: int) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]:
-        entry = (asyncio.get_running_loop(), asyncio.Queue[Event]())
+    def add(self, conversation_id: int, *, sync: bool = False) -> _Subscriber:
+        subscriber = _Subscriber(None if sync else asyncio.get_running_loop())
         with self._lock:
-            self._subscribers[conversation_id].add(entry)
-        return entry
+            self._subscribers[conversation_id].add(subscriber)
+        return subscriber
 
-    def remove(
-        self, conversation_id: int, entry: tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]
-    ) -> None:
+    def remove(self, conversation_id: int, subscriber: _Subscriber) -> None:
         with self._lock:
             subs = self._subscribers.get(conversation_id)
             if subs is not None:
-                subs.discard(entry)
+                subs.discard(subscriber)
                 if not subs:
                     del self._subscribers[conversation_id]
 
     def dispatch(self, conversation_id: int, event: Event) -> None:
         with self._lock:
-            entries = list(self._subscribers.get(conversation_id, ()))
-        for loop, queue in entries:
-            with contextlib.suppress(RuntimeError):  # the loop closed: the stream is gone
-                loop.call_soon_threadsafe(queue.put_nowait, event)
+            subscribers = list(self._subscribers.get(conversation_id, ()))
+        for subscriber in subscribers:
+            subscriber.put(event)
 
     def count(self) -> int:
         with self._lock:
             return sum(len(s) for s in self._subscribers.values())
+
+
+class _Ordering:
+    """Drops what a stream already delivered (replay and live overlap by design)."""
+
+    def __init__(self, last_event_id: str) -> None:
+        self.last = _order_key(last_event_id) if last_event_id else (-1, -1)
+
+    def fresh(self, event: Event) -> bool:
+        key = _order_key(event.id)
+        if key <= self.last:
+            return False
+        self.last = key
+        return True
 
 
 class EventHub:
@@ -109,34 +136,58 @@ class EventHub:
     async def _ensure_listening(self) -> None:
         return None
 
+    def _ensure_listening_sync(self) -> None:
+        return None
+
     async def subscribe(
         self, conversation_id: int, last_event_id: str = "", heartbeat: float = HEARTBEAT_SECONDS
     ) -> AsyncIterator[Event | None]:
         """Yield events after ``last_event_id`` then live ones; ``None`` is a heartbeat."""
         await self._ensure_listening()
-        entry = self.fanout.add(conversation_id)
-        _loop, queue = entry
-        last_key = _order_key(last_event_id) if last_event_id else (-1, -1)
+        subscriber = self.fanout.add(conversation_id)
+        assert subscriber.aqueue is not None
+        ordering = _Ordering(last_event_id)
         try:
-            # Registered before replaying, so nothing falls between; the order key drops
+            # Registered before replaying, so nothing falls between; the ordering drops
             # what the replay already gave.
             if last_event_id:
                 for event in await self._areplay(conversation_id, last_event_id):
-                    last_key = max(last_key, _order_key(event.id))
-                    yield event
+                    if ordering.fresh(event):
+                        yield event
             while True:
                 try:
-                    event = await asyncio.wait_for(queue.get(), timeout=heartbeat)
+                    event = await asyncio.wait_for(subscriber.aqueue.get(), timeout=heartbeat)
                 except TimeoutError:
                     yield None
                     continue
-                key = _order_key(event.id)
-                if key <= last_key:
-                    continue
-                last_key = key
-                yield event
+                if ordering.fresh(event):
+                    yield event
         finally:
-            self.fanout.remove(conversation_id, entry)
+            self.fanout.remove(conversation_id, subscriber)
+
+    def subscribe_sync(
+        self, conversation_id: int, last_event_id: str = "", heartbeat: float = HEARTBEAT_SECONDS
+    ) -> Iterator[Event | None]:
+        """The same for a WSGI server, where a stream holds its thread anyway."""
+        self._ensure_listening_sync()
+        subscriber = self.fanout.add(conversation_id, sync=True)
+        assert subscriber.squeue is not None
+        ordering = _Ordering(last_event_id)
+        try:
+            if last_event_id:
+                for event in self.replay(conversation_id, last_event_id):
+                    if ordering.fresh(event):
+                        yield event
+            while True:
+                try:
+                    event = subscriber.squeue.get(timeout=heartbeat)
+                except queue.Empty:
+                    yield None
+                    continue
+                if ordering.fresh(event):
+                    yield event
+        finally:
+            self.fanout.remove(conversation_id, subscriber)
 
 
 class MemoryHub(EventHub):
@@ -190,6 +241,7 @@ class RedisHub(EventHub):
         self.redis = redis.Redis.from_url(url, decode_responses=True)
         self._listeners: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._listeners_lock = threading.Lock()
+        self._sync_listener: threading.Thread | None = None
 
     @staticmethod
     def _stream_key(conversation_id: int) -> str:
@@ -228,6 +280,18 @@ class RedisHub(EventHub):
             self._listeners[loop] = loop.create_task(self._listen(ready))
         await asyncio.wait_for(ready.wait(), timeout=5)
 
+    def _ensure_listening_sync(self) -> None:
+        with self._listeners_lock:
+            if self._sync_listener is not None and self._sync_listener.is_alive():
+                return
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(**{PUBSUB_CHANNEL: self._on_message})
+            self._sync_listener = pubsub.run_in_thread(sleep_time=1.0, daemon=True)
+
+    def _on_message(self, item: dict[str, Any]) -> None:
+        conversation_id, event_id, event_type, body = json.loads(item["data"])
+        self.fanout.dispatch(int(conversation_id), Event(event_id, event_type, json.loads(body)))
+
     async def _listen(self, ready: asyncio.Event) -> None:
         import redis.asyncio as aioredis
 
@@ -240,8 +304,7 @@ class RedisHub(EventHub):
                 async for item in pubsub.listen():
                     if item.get("type") != "message":
                         continue
-                    conversation_id, event_id, event_type, body = json.loads(item["data"])
-                    self.fanout.dispatch(int(conversation_id), Event(event_id, event_type, json.loads(body)))
+                    self._on_message(item)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -46,6 +46,18 @@ def _read_guest_id(request: HttpRequest) -> str | None:
     return value if value.startswith("g") and value[1:].isalnum() and len(value) <= 40 else None
 
 
+def _guest_id_from_csrf_cookie(request: HttpRequest) -> str | None:
+    """A new visitor's first requests (the token and their first message, often in
+    parallel) arrive before any guest cookie exists. They all carry the CSRF cookie the
+    page set, so deriving the guest id from it gives them one identity instead of two
+    racing ones. HMAC keeps the cookie's value out of the id."""
+    secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    if len(secret) < 32 or not secret.isalnum():
+        return None
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"guest:{secret}".encode(), hashlib.sha256)
+    return "g" + digest.hexdigest()[:24]
+
+
 def identify(request: HttpRequest, language: str = "en") -> Identity:
     """The shopper behind this request (cached on the request)."""
     cached = getattr(request, "_chatbot_identity", None)
@@ -59,7 +71,7 @@ def identify(request: HttpRequest, language: str = "en") -> Identity:
         guest_id = _read_guest_id(request)
         new_id = None
         if guest_id is None:
-            guest_id = new_id = "g" + secrets.token_hex(12)
+            guest_id = new_id = _guest_id_from_csrf_cookie(request) or "g" + secrets.token_hex(12)
         name = ("访客 " if language.startswith("zh") else "Guest ") + guest_id[-4:].upper()
         identity = Identity(Shopper(guest_id, name, None, language), "visitor", new_id)
     request._chatbot_identity = identity  # type: ignore[attr-defined]

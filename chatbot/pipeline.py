@@ -233,6 +233,8 @@ def run_reply(reply_id: int) -> None:
         assistant = assistant_for_shop(conversation.shop_id)
         _release_connection()
         for event in assistant.reply(context):
+            if connection.connection is not None:
+                _release_connection()  # a tool read the shop: give the connection back now
             if writer.stop_requested:
                 stopped = True
                 break

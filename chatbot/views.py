@@ -3,11 +3,12 @@ is a plain async Django view so an open stream holds no thread under ASGI."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
 from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -236,8 +237,19 @@ def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
     return response
 
 
-@sync_to_async
+# Not thread-sensitive: that would pin a thread (and its database connection) to each
+# open stream for the stream's whole life. The lookup runs on a pool thread instead and
+# gives its connection back at once.
+@sync_to_async(thread_sensitive=False)
 def _authorise_stream(token: str) -> tuple[Conversation | None, str]:
+    try:
+        return _check_stream_token(token)
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _check_stream_token(token: str) -> tuple[Conversation | None, str]:
     claims = read_events_token(token)
     if claims is None or not isinstance(claims.get("c"), int):
         return None, "invalid_token"
@@ -266,19 +278,32 @@ async def events(request: HttpRequest) -> HttpResponseBase:
             403, "invalid_token", "This event-stream token is not valid (expired or not yours)."
         )
     last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("lastEventId", "")
-    response = StreamingHttpResponse(
-        _event_stream(conversation.pk, last_event_id[:40]), content_type="text/event-stream; charset=utf-8"
+    last_event_id = last_event_id[:40]
+    # Under ASGI the stream is an async generator and holds no thread; under WSGI
+    # (runserver, a sync gunicorn) Django would buffer an async generator forever, so the
+    # stream is a plain generator there — it holds its worker thread, as WSGI must.
+    stream: Iterator[str] | AsyncIterator[str] = (
+        _event_stream(conversation.pk, last_event_id)
+        if isinstance(request, ASGIRequest)
+        else _event_stream_sync(conversation.pk, last_event_id)
     )
+    response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # proxies must not hold back events
     return response
 
 
+# retry: how long the browser waits before reconnecting on its own.
+_STREAM_OPENING = "retry: 2000\n: connected\n\n"
+
+
 async def _event_stream(conversation_id: int, last_event_id: str) -> AsyncIterator[str]:
-    # retry: how long the browser waits before reconnecting on its own.
-    yield "retry: 2000\n: connected\n\n"
-    try:
-        async for event in get_hub().subscribe(conversation_id, last_event_id):
-            yield ": ping\n\n" if event is None else event.to_sse()
-    except asyncio.CancelledError:  # the browser went away
-        raise
+    yield _STREAM_OPENING
+    async for event in get_hub().subscribe(conversation_id, last_event_id):
+        yield ": ping\n\n" if event is None else event.to_sse()
+
+
+def _event_stream_sync(conversation_id: int, last_event_id: str) -> Iterator[str]:
+    yield _STREAM_OPENING
+    for event in get_hub().subscribe_sync(conversation_id, last_event_id):
+        yield ": ping\n\n" if event is None else event.to_sse()

@@ -81,7 +81,17 @@ DATABASES = {
     ),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DB_POOL", default=True):
+    # A bounded pool per process: every reply job runs in its own thread, and a
+    # connection per thread would exhaust PostgreSQL's max_connections (100 by default)
+    # long before the threads run out. Threads borrow a connection and give it back.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DB_POOL_MAX", default=20),
+        "timeout": env.int("DB_POOL_TIMEOUT", default=30),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Reply jobs write from worker threads while requests write too: WAL lets readers go
     # on during a write, IMMEDIATE takes the write lock up front (no upgrade deadlock that
     # ends in "database is locked"), and the timeout waits out a busy writer.

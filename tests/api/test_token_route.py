@@ -100,3 +100,25 @@ def test_openapi_schema_lists_the_routes(client):
     text = response.content.decode()
     for route in ("/api/chatbot/stream-chat-token", "/api/chatbot/stream-message", "/api/chatbot/history"):
         assert route in text
+
+
+@pytest.mark.django_db
+def test_parallel_first_requests_of_a_new_visitor_agree_on_one_guest(assistant):
+    """A new visitor's token request and first message can both leave before any guest
+    cookie exists; they carry the page's CSRF cookie, and must not become two guests."""
+    from .conftest import csrf_headers
+
+    page = Client(enforce_csrf_checks=True)
+    headers = csrf_headers(page)  # the CSRF cookie the page set; no chatbot_guest yet
+    token = page.post(URL, {"shop": "acme"}, content_type="application/json", **headers)
+    del page.cookies["chatbot_guest"]  # as if the message left before the token answered
+    sent = page.post(
+        "/api/chatbot/stream-message",
+        {"shop": "acme", "text": "hi", "clientMessageId": "first"},
+        content_type="application/json",
+        **headers,
+    )
+    assert sent.status_code == 202
+    assert token.cookies["chatbot_guest"].value == sent.cookies["chatbot_guest"].value
+    assert Conversation.objects.count() == 1
+    assert Conversation.objects.get().chat_user_id == token.json()["userId"]

@@ -92,3 +92,19 @@ def test_two_processes_share_events_through_redis():
             done = stream.wait_for("reply.done")
             assert done["data"]["message"]["status"] == "done"
             assert [e["event"] for e in stream.events].count("reply.delta") == 5
+
+
+def test_events_also_stream_under_a_sync_wsgi_server(site):
+    """runserver and sync gunicorn are WSGI: the stream must flow there too, not be
+    buffered until a reply the browser never sees."""
+    base = site.start(wsgi_threads=8)
+    shopper = Shopper(base, "acme")
+    token = shopper.token()
+    with reading(events_url(base, token)) as stream:
+        assert stream.status == 200
+        assert stream.ready.wait(5)
+        sent = shopper.post("/api/chatbot/stream-message", {"text": "hello", "clientMessageId": "wsgi-1"})
+        assert sent.status_code == 202
+        done = stream.wait_for("reply.done")
+        assert done["data"]["message"]["status"] == "done"
+        assert [e["event"] for e in stream.events].count("reply.delta") == 5

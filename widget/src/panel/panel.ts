@@ -282,7 +282,9 @@ export class Panel implements PanelHandle {
 
   private async post(text: string, clientMessageId: string): Promise<void> {
     try {
-      if (!this.transport) await this.start();
+      // Always the (memoised) start: the transport object exists before its token has
+      // come back, and a message sent earlier would race the identity the token fixes.
+      await this.start();
       const transport = this.transport as Transport;
       const res = await transport.send(text, clientMessageId);
       this.conv.upsert(res.message);
