@@ -69,6 +69,13 @@ async def level(base: str, n: int) -> dict[str, float]:
     await asyncio.wait([asyncio.create_task(s.done.wait()) for s in ready], timeout=REPLY_SECONDS * 4)
     latencies = await probe
     complete = sum(1 for s in ready if s.done.is_set() and not s.failed and s.deltas == TICKS)
+    problems = [
+        s.failed or f"done={s.done.is_set()} deltas={s.deltas}"
+        for s in ready
+        if s.failed or s.deltas != TICKS
+    ]
+    if problems or len(ready) < n:
+        print(f"    N={n}: {n - len(ready)} without a token, {len(problems)} incomplete, e.g. {problems[:3]}")
     for task in listeners:
         task.cancel()
     await asyncio.gather(*(s.close() for s in shoppers), return_exceptions=True)

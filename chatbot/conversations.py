@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from .assistants.base import Shopper
 from .models import Conversation
@@ -30,6 +33,28 @@ def conversation_for(shop_id: str, shopper: Shopper, *, create: bool = True) -> 
             )
     except IntegrityError:  # two first messages at once: the other request created it
         return Conversation.objects.get(shop_id=shop_id, chat_user_id=shopper.chat_user_id)
+
+
+def _ref_key(shop_id: str, chat_user_id: str) -> str:
+    return f"chatbot:conversation-ref:v1:{shop_id}:{chat_user_id}"
+
+
+def conversation_ref_for(shop_id: str, shopper: Shopper) -> Conversation:
+    """The shopper's conversation for its ids only (pk, channel), from the cache: the token
+    route runs on every page that opens the chat and needs no fresh row. Anything that
+    reads state (hand-off, assistant memory) uses ``conversation_for``."""
+    key = _ref_key(shop_id, shopper.chat_user_id)
+    conversation = cache.get(key)
+    if conversation is None or conversation.display_name != shopper.display_name:
+        conversation = conversation_for(shop_id, shopper)
+        assert conversation is not None
+        cache.set(key, conversation, 300)
+    return conversation
+
+
+@receiver(post_delete, sender=Conversation)
+def _forget_ref(sender: type[Conversation], instance: Conversation, **kwargs: object) -> None:
+    cache.delete(_ref_key(instance.shop_id, instance.chat_user_id))
 
 
 def conversation_for_channel(channel_id: str) -> Conversation | None:

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from . import conf, ratelimit
 from .adapters import ShopInfo
-from .conversations import conversation_for
+from .conversations import conversation_for, conversation_ref_for
 from .engines import get_engine
 from .engines.local import read_events_token
 from .events import get_hub
@@ -106,9 +106,8 @@ class TokenView(ChatAPIView):
         ratelimit.enforce(
             "token", self.identity.shopper.chat_user_id, limit=int(conf.get("CHATBOT_TOKEN_RATE_LIMIT"))
         )
-        conversation = self.conversation()
-        assert conversation is not None
         shopper = self.identity.shopper
+        conversation = conversation_ref_for(self.shop.id, shopper)
         payload = {
             "userId": shopper.chat_user_id,
             "userName": shopper.display_name,

@@ -146,6 +146,8 @@ def test_reply_arriving_while_closed_shows_on_the_badge(page: Page, shot) -> Non
     # The badge is decoration (aria-hidden); screen readers get the polite live region.
     live = page.locator("chatbot-widget span.s[aria-live=polite]")
     expect(live).to_have_text("1 unread message")
+    # ...and the launcher's own name says it, for whoever tabs to it later.
+    expect(launcher(page)).to_have_attribute("aria-label", "Open chat (1 unread message)")
     shot(page, "badge-1")
 
     post_message(page, "What is your return policy?", "api-badge-2")

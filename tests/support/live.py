@@ -76,6 +76,9 @@ class LiveSite:
             cmd = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
             cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
             cmd += ["--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "1"]
+            # As bin/serve: idle connections outlive the client's pool, so a reused one is
+            # never closed under a request that is being sent.
+            cmd += ["--timeout-keep-alive", "75"]
         log = open(Path(self.tmp.name) / f"server-{port}.log", "wb")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"

@@ -53,6 +53,10 @@ function boot(): void {
 
   let opened = false;
   let loading = false;
+  let unreadNote = "";
+  // The count is in the launcher's name too: someone tabbing to it later hears it.
+  const label = () =>
+    opened ? (zh ? "关闭在线客服" : "Close chat") : unreadNote ? `${openLabel} (${unreadNote})` : openLabel;
   const load = () => {
     if (loading || api.panel) return;
     loading = true;
@@ -69,7 +73,7 @@ function boot(): void {
   const set = (open: boolean) => {
     opened = open;
     launcher.setAttribute("aria-expanded", `${open}`);
-    launcher.setAttribute("aria-label", open ? (zh ? "关闭在线客服" : "Close chat") : openLabel);
+    launcher.setAttribute("aria-label", label());
     host.toggleAttribute("data-open", open);
     if (api.panel) api.panel.setOpen(open);
     else if (open) load();
@@ -87,7 +91,9 @@ function boot(): void {
     setUnread(n) {
       badge.hidden = !n;
       badge.textContent = n > 9 ? "9+" : `${n}`;
-      live.textContent = n ? (zh ? `${n} 条未读消息` : `${n} unread message${n > 1 ? "s" : ""}`) : "";
+      unreadNote = n ? (zh ? `${n} 条未读消息` : `${n} unread message${n > 1 ? "s" : ""}`) : "";
+      live.textContent = unreadNote;
+      launcher.setAttribute("aria-label", label());
       try {
         store?.setItem(key("unread"), `${n}`);
       } catch {}

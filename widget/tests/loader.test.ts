@@ -88,7 +88,8 @@ describe("loader", () => {
       expect(badge.hidden).toBe(false);
       expect(badge.textContent).toBe("2");
       expect(api.root.querySelector("[aria-live]")?.textContent).toBe("2 条未读消息");
-      expect(api.launcher.getAttribute("aria-label")).toBe("打开在线客服");
+      // The unread count is part of the launcher's accessible name.
+      expect(api.launcher.getAttribute("aria-label")).toBe("打开在线客服 (2 条未读消息)");
       expect(api.host.getAttribute("data-position")).toBe("bottom-left");
       expect(idle).toHaveBeenCalled();
       expect(panelScripts()).toHaveLength(1);
