@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 EVAL_SET = ROOT / "tests" / "assistant" / "eval_set.jsonl"
-BITEXT = Path("/work/shared/datasets/bitext-customer-support/utterances.csv")
+BITEXT = Path(__file__).resolve().parents[2] / "shared/datasets/bitext-customer-support/utterances.csv"
 
 # Bitext intent -> acceptable (intents, handoff required?) of the assistant.
 BITEXT_BEHAVIOUR: dict[str, tuple[set[str], bool]] = {

@@ -22,7 +22,8 @@ from pathlib import Path
 from .text import latin_words, stem
 
 DATA_FILE = Path(__file__).with_name("support_intents.json")
-DEFAULT_CSV = Path("/work/shared/datasets/bitext-customer-support/utterances.csv")
+# The dataset lives in ../shared beside the project's root (not shipped with the app).
+DEFAULT_CSV = Path(__file__).resolve().parents[3] / "shared/datasets/bitext-customer-support/utterances.csv"
 ALPHA = 0.3
 
 
