@@ -36,6 +36,16 @@ class SSEEvent:
         return json.loads(self.data)
 
 
+def json_object(data: str) -> dict[str, Any]:
+    """An event's data as a JSON object; ``{}`` when it is not one (vendors send odd
+    payloads on errors, and a parser must not die on them)."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 class SSEDecoder:
     def __init__(self) -> None:
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")

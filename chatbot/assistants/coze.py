@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import requests
 
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
+from ..sse import json_object
 from .base import (
     AssistantContext,
     AssistantEvent,
@@ -158,12 +158,12 @@ class CozeAssistant(RemoteAssistant):
                             turn.started = True
                             yield TextDelta(unseen)
                     elif kind in ("conversation.chat.created", "conversation.chat.in_progress"):
-                        chat = _object(sse.data)
+                        chat = json_object(sse.data)
                         if chat.get("id"):
                             turn.chat_id = str(chat["id"])
                             context.state[STATE_CHAT] = turn.chat_id
                     elif kind == "conversation.chat.requires_action":
-                        chat = _object(sse.data)
+                        chat = json_object(sse.data)
                         turn.chat_id = str(chat.get("id") or turn.chat_id)
                         tool_calls = _tool_calls(chat)
                         break  # Coze ends this stream; the answer continues on the submit call
@@ -213,7 +213,7 @@ class CozeAssistant(RemoteAssistant):
             response = self._submit_tool_outputs(conversation_id, turn.chat_id, outputs)
 
     def _delta(self, data: str, turn: _Turn) -> str:
-        message = _object(data)
+        message = json_object(data)
         if message.get("type") != "answer" or message.get("content_type", "text") != "text":
             return ""
         text = str(message.get("content") or "")
@@ -233,7 +233,7 @@ class CozeAssistant(RemoteAssistant):
     def _completed(self, data: str, turn: _Turn) -> str:
         """Record a completed message; returns text the shopper has not seen yet (an
         answer Coze sent whole, without deltas)."""
-        message = _object(data)
+        message = json_object(data)
         kind = message.get("type")
         content = str(message.get("content") or "")
         if kind == "answer" and message.get("content_type", "text") == "text":
@@ -251,7 +251,7 @@ class CozeAssistant(RemoteAssistant):
     def _stream_error(self, data: str, what: str) -> UpstreamError:
         """``conversation.chat.failed`` carries a Chat object with ``last_error``, or a
         bare ``{code, msg}``; ``error`` a bare ``{code, msg}``."""
-        payload = _object(data)
+        payload = json_object(data)
         last_error = payload.get("last_error")
         error: dict[str, Any] = last_error if isinstance(last_error, dict) else payload
         code = error.get("code")
@@ -478,14 +478,6 @@ def _tool_calls(chat: dict[str, Any]) -> list[dict[str, Any]]:
     submit = action.get("submit_tool_outputs") or {} if isinstance(action, dict) else {}
     calls = submit.get("tool_calls") if isinstance(submit, dict) else None
     return [call for call in calls or [] if isinstance(call, dict)]
-
-
-def _object(data: str) -> dict[str, Any]:
-    try:
-        value = json.loads(data)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _json_or_none(response: requests.Response) -> Any:

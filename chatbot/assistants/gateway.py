@@ -25,6 +25,7 @@ import requests
 
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
+from ..sse import json_object
 from .base import (
     INTENTS,
     AssistantContext,
@@ -82,7 +83,7 @@ class GatewayAssistant(RemoteAssistant):
                 for sse in events:
                     if is_cancelled(context):
                         return
-                    data = _object(sse.data)
+                    data = json_object(sse.data)
                     if sse.event == "delta" and data.get("text"):
                         started = True
                         parts.append(str(data["text"]))
@@ -148,11 +149,3 @@ class GatewayAssistant(RemoteAssistant):
                 code="unexpected_response",
             )
         return response
-
-
-def _object(data: str) -> dict[str, Any]:
-    try:
-        value = json.loads(data)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
