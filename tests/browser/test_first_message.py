@@ -34,10 +34,10 @@ def test_first_message_before_connection_gets_its_answer_and_is_kept(page: Page,
     page.wait_for_timeout(300)
     assert held, "the token request should be on hold"
     assert not posted_early, "the message must wait for the connection"
-    # A slow network lets the token answer through now.
-    page.unroute("**/api/chatbot/stream-chat-token")
+    # A slow network lets the token answer through now (then no more holding).
     with page.expect_response("**/api/chatbot/stream-message") as posted:
         held[0].continue_()
+    page.unroute("**/api/chatbot/stream-chat-token")
     assert posted.value.status == 202
     try:
         wait_for_answer(page)
