@@ -35,7 +35,7 @@ demo: install
 	python manage.py migrate --noinput
 	python manage.py load_demo
 	@echo
-	@echo "  Demo shop: http://127.0.0.1:8000   (customer demo@example.com / demo12345, admin admin / admin12345)"
+	@echo "  Demo shop: http://127.0.0.1:$${PORT:-8000}   (customer demo@example.com / demo12345, admin admin / admin12345)"
 	@echo
 	# One worker: without REDIS_URL live events stay inside one process.
 	DEBUG=$${DEBUG:-true} HOST=127.0.0.1 PORT=$${PORT:-8000} WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} bin/serve
