@@ -238,7 +238,12 @@ class RedisHub(EventHub):
         import redis
 
         self.url = url
-        self.redis = redis.Redis.from_url(url, decode_responses=True)
+        # Blocking: a burst of reply threads publishing waits for a free connection
+        # instead of failing with "Too many connections".
+        pool = redis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, max_connections=50, timeout=20
+        )
+        self.redis = redis.Redis(connection_pool=pool)
         self._listeners: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._listeners_lock = threading.Lock()
         self._sync_listener: threading.Thread | None = None

@@ -110,6 +110,14 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "shop",
+            # Every streaming reply runs in its own thread and reads the cache (stop flag):
+            # a blocking pool makes a thread wait for a connection instead of failing the
+            # reply with "Too many connections".
+            "OPTIONS": {
+                "pool_class": "redis.BlockingConnectionPool",
+                "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=50),
+                "timeout": 20,
+            },
         }
     }
 else:
