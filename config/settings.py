@@ -92,14 +92,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
         "timeout": env.int("DB_POOL_TIMEOUT", default=30),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Reply jobs write from worker threads while requests write too: WAL lets readers go
-    # on during a write, IMMEDIATE takes the write lock up front (no upgrade deadlock that
-    # ends in "database is locked"), and the timeout waits out a busy writer.
+    # Reply jobs write from worker threads while requests write too: IMMEDIATE takes the
+    # write lock up front (no lock-upgrade deadlock that ends in "database is locked") and
+    # the timeout waits out a busy writer. (WAL via init_command was tried: it made every
+    # new connection contend, and reply latency at 50 conversations went from ~1 ms to
+    # ~70 ms; bench/reply_latency.py.)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
 
