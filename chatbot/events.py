@@ -101,10 +101,6 @@ class _LocalFanout:
         for subscriber in subscribers:
             subscriber.put(event)
 
-    def count(self) -> int:
-        with self._lock:
-            return sum(len(s) for s in self._subscribers.values())
-
 
 class _Ordering:
     """Drops what a stream already delivered (replay and live overlap by design)."""

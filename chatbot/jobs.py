@@ -7,11 +7,10 @@ reply is the honest fit; the ASGI loop stays free for event streams. ``inline`` 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.db import close_old_connections, transaction
@@ -22,7 +21,6 @@ logger = logging.getLogger("chatbot.jobs")
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
-_pending: set[Future[Any]] = set()
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -49,33 +47,13 @@ def submit(fn: Callable[..., Any], *args: Any) -> None:
     if conf.get("CHATBOT_REPLY_MODE") == "inline":
         fn(*args)
         return
-    future = _pool().submit(_run, fn, args)
-    with _lock:
-        _pending.add(future)
-    future.add_done_callback(lambda f: _discard(f))
+    _pool().submit(_run, fn, args)
 
 
 def submit_after_commit(fn: Callable[..., Any], *args: Any) -> None:
     """Start the job once the caller's transaction commits, so the worker sees the rows
     it was given (inline mode runs it now: tests wrap everything in one transaction)."""
     if conf.get("CHATBOT_REPLY_MODE") == "inline":
-        fn(*args)
-        return
-    transaction.on_commit(lambda: submit(fn, *args))
-
-
-def _discard(future: Future[Any]) -> None:
-    with _lock:
-        _pending.discard(future)
-
-
-def wait_idle(timeout: float = 10.0) -> bool:
-    """Wait for running jobs (tests, graceful shutdown). True when all finished."""
-    with _lock:
-        futures = list(_pending)
-    for future in futures:
-        # A job's own failure was logged by _run; only finishing matters here.
-        with contextlib.suppress(Exception):
-            future.result(timeout=timeout)
-    with _lock:
-        return not _pending
+        submit(fn, *args)
+    else:
+        transaction.on_commit(lambda: submit(fn, *args))

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from . import conf, jobs
+from . import jobs
 from .adapters import get_adapter
 from .assistants import assistant_for_shop
 from .assistants.base import (
@@ -65,13 +64,6 @@ HANDOFF_PAUSED_TEXT = {
 
 def _lang_key(language: str) -> str:
     return "zh" if language.lower().startswith("zh") else "en"
-
-
-@dataclass(frozen=True)
-class Received:
-    message: Message
-    reply: Message | None
-    created: bool
 
 
 def receive_shopper_message(
@@ -320,7 +312,3 @@ def _mark_failed(reply: Message, text: str, code: str) -> None:
     reply.status = Message.Status.FAILED
     reply.error_code = code[:40]
     reply.save(update_fields=["text", "status", "error_code", "updated_at"])
-
-
-def max_chars() -> int:
-    return int(conf.get("CHATBOT_MAX_MESSAGE_CHARS"))

@@ -7,7 +7,6 @@ Usable in-process (override CHATBOT_SHOP_ADAPTER) and by server subprocesses
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from collections.abc import Iterator
@@ -161,9 +160,3 @@ class TickingAssistant(ShopAssistant):
             parts.append(piece)
             yield TextDelta(piece)
         yield FinalReply(text="".join(parts), intent="smalltalk")
-
-
-def order(number: str) -> OrderInfo:
-    return OrderInfo(
-        number, "shipped", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None, "UPS", "1Z", Decimal("1"), "USD"
-    )

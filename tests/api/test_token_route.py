@@ -1,4 +1,3 @@
-import jwt  # noqa: F401  (kept: the Stream suite checks JWTs; here tokens are Django-signed)
 import pytest
 from django.test import Client
 
