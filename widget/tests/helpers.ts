@@ -43,6 +43,8 @@ export class FakeTransport implements Transport {
   sent: { text: string; clientMessageId: string }[] = [];
   stopped: string[] = [];
   reads = 0;
+  userId: string | undefined;
+  historyCalls = 0;
   historyResult: History = { messages: [] };
   sendImpl: (text: string, cmid: string) => Promise<SendResult> = async (text, clientMessageId) => ({
     message: msg({ id: `s${this.sent.length}`, role: "shopper", text, clientMessageId, status: "received" }),
@@ -51,6 +53,7 @@ export class FakeTransport implements Transport {
 
   async connect(): Promise<void> {}
   async history(): Promise<History> {
+    this.historyCalls++;
     return this.historyResult;
   }
   send(text: string, clientMessageId: string): Promise<SendResult> {

@@ -1,86 +1,59 @@
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ChatHttpError } from "../src/transport/http";
-import { LocalTransport } from "../src/transport/local";
-import type { ChatEvent, TransportConfig } from "../src/transport/types";
+import { type LocalDeps, LocalTransport } from "../src/transport/local";
+import type { ChatEvent } from "../src/transport/types";
+import { cfg, FakeEventSource, fakeServer, jsonResponse, settle } from "./fakes";
 import { flush } from "./helpers";
 
-const cfg: TransportConfig = {
-  shop: "demo",
-  csrfToken: "csrf-1",
-  tokenUrl: "/api/chatbot/stream-chat-token",
-  messageUrl: "/api/chatbot/stream-message",
-  historyUrl: "/api/chatbot/history",
-  eventsUrl: "/api/chatbot/events",
-  stopUrl: "/api/chatbot/stop",
-};
-
-class FakeEventSource {
-  static all: FakeEventSource[] = [];
-  readyState = 0;
-  onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  listeners = new Map<string, ((e: MessageEvent) => void)[]>();
-  closed = false;
-  constructor(readonly url: string) {
-    FakeEventSource.all.push(this);
-  }
-  addEventListener(type: string, cb: (e: MessageEvent) => void) {
-    this.listeners.set(type, [...(this.listeners.get(type) || []), cb]);
-  }
-  close() {
-    this.closed = true;
-    this.readyState = 2;
-  }
-  fire(type: string, data: unknown, id = "") {
-    for (const cb of this.listeners.get(type) || []) {
-      cb(new MessageEvent(type, { data: typeof data === "string" ? data : JSON.stringify(data), lastEventId: id }));
-    }
-  }
-}
-
-function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
-}
-
-function setup() {
-  FakeEventSource.all = [];
-  let tokens = 0;
-  const fetch = vi.fn(async (url: string, _init?: RequestInit) => {
-    if (url.endsWith("stream-chat-token")) {
-      tokens++;
-      return jsonResponse(200, { token: `t${tokens}`, apiKey: "", userId: "g1", engine: "local" });
-    }
-    if (url.includes("/history"))
-      return jsonResponse(200, { conversation: { handoff: true }, messages: [], welcome: "Hi" });
-    if (url.endsWith("stream-message")) {
-      return jsonResponse(202, { message: { id: "1", role: "shopper", text: "x", status: "received" }, reply: null });
-    }
-    return jsonResponse(202, {});
-  });
+function setup(deps: LocalDeps = {}) {
+  const server = fakeServer();
   const transport = new LocalTransport(cfg, {
-    fetch: fetch as unknown as typeof globalThis.fetch,
+    fetch: server.fetch as unknown as typeof fetch,
     EventSource: FakeEventSource as unknown as typeof EventSource,
     retryDelayMs: () => 0,
+    locks: null, // one tab: sharing is tested in shared-stream.test.ts
+    ...deps,
   });
   const events: ChatEvent[] = [];
-  transport.onEvent((e) => events.push(e));
-  return { transport, fetch, events };
+  // What the panel would see, with how many streams had been opened at that moment.
+  const opened: number[] = [];
+  transport.onEvent((e) => {
+    events.push(e);
+    opened.push(FakeEventSource.all.length);
+  });
+  return { transport, server, events, opened };
 }
+
+beforeEach(() => {
+  FakeEventSource.all = [];
+});
 
 describe("local transport", () => {
   it("posts the token route once with CSRF and cookies, then opens the event stream", async () => {
-    const { transport, fetch } = setup();
+    const { transport, server } = setup();
     await transport.connect();
-    const [url, init] = fetch.mock.calls[0];
+    const [url, init] = server.fetch.mock.calls[0];
     expect(url).toBe("/api/chatbot/stream-chat-token");
     expect(init?.method).toBe("POST");
     expect(init?.credentials).toBe("same-origin");
     expect((init?.headers as Record<string, string> | undefined)?.["X-CSRFToken"]).toBe("csrf-1");
     expect(JSON.parse(String(init?.body))).toEqual({ shop: "demo" });
+    expect(FakeEventSource.all).toHaveLength(1);
+    expect(transport.userId).toBe("g1");
+  });
+
+  it("puts no token in the events URL: the session cookies authorise the stream", async () => {
+    const { transport, server } = setup();
+    server.fetch.mockImplementationOnce(async () =>
+      // Even a token route that still answers with a token must not leak it into the URL.
+      jsonResponse(200, { token: "secret", apiKey: "", userId: "g1", engine: "local" }),
+    );
+    await transport.connect();
     const es = new URL(FakeEventSource.all[0].url);
     expect(es.pathname).toBe("/api/chatbot/events");
+    expect([...es.searchParams.keys()]).toEqual(["shop"]);
     expect(es.searchParams.get("shop")).toBe("demo");
-    expect(es.searchParams.get("token")).toBe("t1");
+    expect(FakeEventSource.all[0].url).not.toContain("secret");
   });
 
   it("passes SSE events through with their type", async () => {
@@ -96,20 +69,43 @@ describe("local transport", () => {
     ]);
   });
 
-  it("when the server closes the stream, gets a new token and resumes after the last event", async () => {
-    const { transport, fetch, events } = setup();
+  it("when the server closes the stream, calls the token route again and resumes after the last event", async () => {
+    const { transport, server, events } = setup();
     await transport.connect();
     const first = FakeEventSource.all[0];
     first.fire("reply.delta", { messageId: "r1", text: "a" }, "41");
-    first.readyState = 2;
+    first.readyState = 2; // 404 no_conversation, 429 too_many_streams, 403, 503: EventSource gives up
     first.onerror?.();
     expect(events.at(-1)).toEqual({ type: "connection", state: "reconnecting" });
-    await new Promise((r) => setTimeout(r, 5));
-    await flush();
-    expect(fetch.mock.calls.filter(([u]) => String(u).endsWith("stream-chat-token"))).toHaveLength(2);
-    const second = new URL(FakeEventSource.all[1].url);
-    expect(second.searchParams.get("token")).toBe("t2");
-    expect(second.searchParams.get("lastEventId")).toBe("41");
+    await settle();
+    expect(server.count("stream-chat-token")).toBe(2);
+    const second = FakeEventSource.all[1].params;
+    expect(second.get("lastEventId")).toBe("41");
+    expect(second.has("token")).toBe(false);
+    // Same person: nothing for the panel to reset.
+    expect(events.some((e) => e.type === "identity")).toBe(false);
+    transport.close();
+  });
+
+  it("keeps retrying with backoff while the token route fails", async () => {
+    const delays: number[] = [];
+    const { transport, server } = setup({
+      retryDelayMs: (n) => {
+        delays.push(n);
+        return 0;
+      },
+    });
+    await transport.connect();
+    let fail = 2;
+    server.gate = (path) => {
+      if (path.endsWith("stream-chat-token") && fail-- > 0) return Promise.reject(new TypeError("offline"));
+      return undefined;
+    };
+    FakeEventSource.all[0].readyState = 2;
+    FakeEventSource.all[0].onerror?.();
+    await settle(10);
+    expect(delays).toEqual([0, 1, 2]);
+    expect(FakeEventSource.open()).toHaveLength(1);
     transport.close();
   });
 
@@ -124,26 +120,102 @@ describe("local transport", () => {
     expect(es.closed).toBe(false);
   });
 
+  it("on session.ended: closes the stream, asks who chats now, announces them, then opens their stream", async () => {
+    const { transport, server, events, opened } = setup();
+    await transport.connect();
+    const first = FakeEventSource.all[0];
+    first.fire("reply.delta", { messageId: "r1", text: "a" }, "41");
+    server.user = "u7";
+    server.names.u7 = "Ann";
+    first.fire("session.ended", { reason: "signed_in" }, "42");
+    // Closed by us at once: no error-driven reopen races the re-identification.
+    expect(first.closed).toBe(true);
+    await settle();
+    expect(server.count("stream-chat-token")).toBe(2);
+    const i = events.findIndex((e) => e.type === "identity");
+    expect(events[i]).toEqual({ type: "identity", userId: "u7", userName: "Ann" });
+    expect(opened[i]).toBe(1); // the identity went out before the new stream opened
+    expect(FakeEventSource.all).toHaveLength(2);
+    // The new person's stream starts fresh: the old resume point is another conversation's.
+    expect(FakeEventSource.all[1].params.has("lastEventId")).toBe(false);
+    expect(transport.userId).toBe("u7");
+  });
+
+  it("a route answer naming someone else triggers one re-identification, however many say so", async () => {
+    const { transport, server, events, opened } = setup();
+    await transport.connect();
+    server.user = "u7";
+    await Promise.all([transport.send("hi", "cm-1"), transport.history(), transport.stop("r1")]);
+    await settle();
+    // Three answers said "u7"; the token route's own answer says it too: still one call.
+    expect(server.count("stream-chat-token")).toBe(2);
+    expect(events.filter((e) => e.type === "identity")).toEqual([{ type: "identity", userId: "u7" }]);
+    expect(opened[events.findIndex((e) => e.type === "identity")]).toBe(1);
+    expect(FakeEventSource.all[0].closed).toBe(true);
+    expect(FakeEventSource.open()).toHaveLength(1);
+    // Later answers agree with the new identity: nothing more happens.
+    await transport.history();
+    await settle();
+    expect(server.count("stream-chat-token")).toBe(2);
+  });
+
+  it("also reads the identity header of error answers", async () => {
+    const { transport, server, events } = setup();
+    await transport.connect();
+    server.fetch.mockImplementationOnce(async () =>
+      jsonResponse(429, { error: { code: "rate_limited", message: "wait" } }, { "X-Chatbot-User": "u7" }),
+    );
+    server.user = "u7";
+    await expect(transport.send("x", "c")).rejects.toBeInstanceOf(ChatHttpError);
+    await settle();
+    expect(events.filter((e) => e.type === "identity")).toEqual([{ type: "identity", userId: "u7" }]);
+  });
+
+  it("ignores an answer that names the identity it already has", async () => {
+    const { transport, server, events } = setup();
+    await transport.connect();
+    await transport.send("x", "c");
+    await transport.history();
+    await settle();
+    expect(server.count("stream-chat-token")).toBe(1);
+    expect(events.filter((e) => e.type === "identity")).toEqual([]);
+    expect(FakeEventSource.open()).toHaveLength(1);
+  });
+
+  it("a refused stream whose token answer names someone else announces them before reopening", async () => {
+    const { transport, server, events, opened } = setup();
+    await transport.connect();
+    const first = FakeEventSource.all[0];
+    first.fire("reply.delta", { messageId: "r1", text: "a" }, "41");
+    server.user = "g2"; // signed out elsewhere: the old stream is refused (404 no_conversation)
+    first.readyState = 2;
+    first.onerror?.();
+    await settle();
+    const i = events.findIndex((e) => e.type === "identity");
+    expect(events[i]).toMatchObject({ type: "identity", userId: "g2" });
+    expect(opened[i]).toBe(1);
+    expect(FakeEventSource.all[1].params.has("lastEventId")).toBe(false);
+  });
+
   it("sends messages as JSON and maps history", async () => {
-    const { transport, fetch } = setup();
+    const { transport, server } = setup();
     const res = await transport.send("hello", "cm-1");
-    expect(res.message.id).toBe("1");
-    const [, init] = fetch.mock.calls[0];
+    expect(res.message).toMatchObject({ text: "hello", clientMessageId: "cm-1" });
+    const [, init] = server.fetch.mock.calls[0];
     expect(JSON.parse(String(init?.body))).toEqual({ shop: "demo", text: "hello", clientMessageId: "cm-1" });
-    expect(await transport.history()).toEqual({ messages: [], welcome: "Hi", handoff: true });
-    expect(String(fetch.mock.calls[1][0])).toContain("/api/chatbot/history?shop=demo");
+    const h = await transport.history();
+    expect(h.messages.map((m) => m.text)).toEqual(["hello", ""]);
+    expect(h.handoff).toBe(false);
+    expect(String(server.fetch.mock.calls[1][0])).toContain("/api/chatbot/history?shop=demo");
     await transport.stop("r1");
-    expect(JSON.parse(String(fetch.mock.calls[2][1]?.body))).toEqual({ shop: "demo", messageId: "r1" });
+    expect(JSON.parse(String(server.fetch.mock.calls[2][1]?.body))).toEqual({ shop: "demo", messageId: "r1" });
   });
 
   it("turns error bodies into ChatHttpError with code and Retry-After", async () => {
     const transport = new LocalTransport(cfg, {
-      fetch: (async () =>
-        jsonResponse(
-          429,
-          { error: { code: "rate_limited", message: "wait" } },
-          { "Retry-After": "12" },
-        )) as typeof fetch,
+      fetch: vi.fn(async () =>
+        jsonResponse(429, { error: { code: "rate_limited", message: "wait" } }, { "Retry-After": "12" }),
+      ) as unknown as typeof fetch,
     });
     const err = await transport.send("x", "c").catch((e) => e);
     expect(err).toBeInstanceOf(ChatHttpError);

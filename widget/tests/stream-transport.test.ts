@@ -201,6 +201,24 @@ describe("stream transport", () => {
     expect((init.headers as Record<string, string>)["X-CSRFToken"]).toBe("csrf");
   });
 
+  it("its route calls refresh a stale CSRF token once, like the local engine's", async () => {
+    const s = fakeStream();
+    await s.transport.connect();
+    expect(s.transport.userId).toBe("guest-1");
+    const seen: string[] = [];
+    s.fetch.mockImplementation(async (url: string, init?: RequestInit) => {
+      const csrf = (init?.headers as Record<string, string> | undefined)?.["X-CSRFToken"];
+      seen.push(`${init?.method || "GET"} ${url.replace(location.origin, "")} ${csrf || ""}`.trim());
+      if (url.includes("/h")) return new Response("{}", { status: 200, headers: { "X-CSRFToken": "fresh" } });
+      if (csrf !== "fresh") {
+        return new Response(JSON.stringify({ error: { code: "csrf_failed", message: "CSRF" } }), { status: 403 });
+      }
+      return new Response(JSON.stringify({ message: { id: "m1" } }), { status: 202 });
+    });
+    await s.transport.send("hello", "cm-9");
+    expect(seen).toEqual(["POST /m csrf", "GET /h?shop=demo", "POST /m fresh"]);
+  });
+
   it("stop sends ai_indicator.stop on the channel and tells our stop route", async () => {
     const s = fakeStream();
     await s.transport.connect();

@@ -118,6 +118,7 @@ export class Conversation {
         return m;
       }
       case "connection":
+      case "identity":
         return undefined;
     }
     const m = this.reply(e.messageId);
@@ -154,6 +155,13 @@ export class Conversation {
     }
     this.onChange([m.id]);
     return m;
+  }
+
+  /** Forget everything shown: it belonged to someone else (the identity changed). */
+  reset(): void {
+    this.messages = [];
+    this.lastReadId = null;
+    this.onChange();
   }
 
   addOptimistic(text: string, clientMessageId: string, sendError?: string): ViewMessage {

@@ -5,7 +5,7 @@
 import type { LoaderApi, MountData, PanelHandle } from "../shared";
 import { ChatHttpError } from "../transport/http";
 import { LocalTransport } from "../transport/local";
-import type { ChatEvent, Transport, TransportConfig } from "../transport/types";
+import type { ChatEvent, History, Transport, TransportConfig } from "../transport/types";
 import { Conversation, type ViewMessage } from "./conversation";
 import { el } from "./dom";
 import { initials, newClientMessageId } from "./format";
@@ -75,6 +75,9 @@ export class Panel implements PanelHandle {
   private loaded = false;
   private opened = false;
   private handoff = false;
+  private user: string | undefined;
+  /** The view was just reset for a new identity: the history it loads next counts as read. */
+  private fresh = false;
 
   readonly root: HTMLElement;
   readonly list: HTMLElement;
@@ -186,6 +189,11 @@ export class Panel implements PanelHandle {
     document.addEventListener("visibilitychange", () => this.syncRead());
   }
 
+  /** Who the widget thinks is chatting (browser tests read it). */
+  get userId(): string | undefined {
+    return this.user;
+  }
+
   mount(): void {
     const style = document.createElement("style");
     style.textContent = PANEL_CSS;
@@ -225,27 +233,84 @@ export class Panel implements PanelHandle {
       transport.onEvent((e) => this.onEvent(e));
     }
     await transport.connect();
-    const history = await transport.history();
+    this.noteUser(transport.userId);
+    await this.loadHistory(transport);
+  }
+
+  /** Loads the history of whoever chats now, asking again if that changed meanwhile. */
+  private async loadHistory(transport: Transport): Promise<void> {
+    let user: string | undefined;
+    let history: History;
+    do {
+      user = transport.userId;
+      history = await transport.history();
+    } while (transport.userId !== user);
     this.conv.load(history.messages);
     if (history.welcome && !this.data.welcome) this.welcome.text = history.welcome;
     this.handoff = !!history.handoff;
     // Messages typed on an earlier page whose POST never succeeded come back, retryable.
     for (const item of this.session.getJson<Outboxed[]>("outbox", [])) {
-      if (!this.conv.findByClientId(item.clientMessageId)) {
-        this.conv.addOptimistic(item.text, item.clientMessageId, this.t.notSent);
-      } else this.dropOutbox(item.clientMessageId);
+      const shown = this.conv.findByClientId(item.clientMessageId);
+      if (!shown) this.conv.addOptimistic(item.text, item.clientMessageId, this.t.notSent);
+      else if (!shown.local) this.dropOutbox(item.clientMessageId);
     }
     if (history.unread !== undefined) this.conv.setUnreadCount(history.unread);
-    else this.conv.lastReadId = this.local.get("lastRead");
+    else if (this.fresh) {
+      // Signing in is not "replies came while you were away": no badge for the whole past.
+      this.conv.markAllRead();
+      this.local.set("lastRead", this.conv.lastReadId);
+    } else this.conv.lastReadId = this.local.get("lastRead");
+    this.fresh = false;
     this.local.set("active", history.messages.length ? "1" : null);
     this.loaded = true;
     this.showBar(null);
     this.render();
   }
 
+  /**
+   * Remembers who is chatting. Someone else than before (in this tab, or on the page this
+   * tab or another showed last) gets a clean view: privacy beats keeping unsent messages.
+   * Returns whether the view was reset.
+   */
+  private noteUser(userId: string | undefined): boolean {
+    if (!userId || userId === this.user) return false;
+    const before = this.user !== undefined ? [this.user] : [this.session.get("user"), this.local.get("user")];
+    this.user = userId;
+    this.session.set("user", userId);
+    this.local.set("user", userId);
+    if (!before.some((u) => u && u !== userId)) return false;
+    this.forget();
+    return true;
+  }
+
+  /** Drops everything of the previous person: messages, read position, badge, outbox, draft. */
+  private forget(): void {
+    this.fresh = true;
+    this.handoff = false;
+    this.live.textContent = "";
+    this.local.set("lastRead", null);
+    this.session.set("outbox", null);
+    this.session.set("draft", null);
+    this.input.value = "";
+    this.autosize();
+    this.conv.reset();
+    this.loader.setUnread(0);
+  }
+
+  private reload(): void {
+    const transport = this.transport;
+    if (!transport) return;
+    this.loadHistory(transport).catch(() => this.showBar(this.t.loadFailed, () => this.reload()));
+  }
+
   private onEvent(e: ChatEvent): void {
     if (e.type === "connection") {
       this.showBar(e.state === "reconnecting" && this.loaded ? this.t.reconnecting : null);
+      return;
+    }
+    if (e.type === "identity") {
+      // Before the first load, connect() is still on its way and loads the right history.
+      if (this.noteUser(e.userId) && this.loaded) this.reload();
       return;
     }
     const m = this.conv.apply(e);

@@ -28,32 +28,73 @@ async function parse<T>(res: Response): Promise<T> {
   return body as T;
 }
 
+const isCsrfFailure = (err: unknown): boolean =>
+  err instanceof ChatHttpError && err.status === 403 && err.code === "csrf_failed";
+
 export class ChatApi {
+  /**
+   * Django rotates the CSRF token at sign-in, so `data-csrf-token` goes stale when the
+   * shopper signs in from another tab; every chat response carries the current one.
+   */
+  private csrf: string;
+  private refreshing: Promise<void> | undefined;
+  /** Told the `X-Chatbot-User` of every response, errors included (the identity may change). */
+  onUser: ((userId: string) => void) | undefined;
+
   constructor(
     readonly cfg: TransportConfig,
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
-  ) {}
+  ) {
+    this.csrf = cfg.csrfToken;
+  }
 
-  post<T>(url: string, body: Record<string, unknown>): Promise<T> {
-    return this.fetchImpl(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-CSRFToken": this.cfg.csrfToken,
-      },
-      body: JSON.stringify({ shop: this.cfg.shop || undefined, ...body }),
-    }).then((res) => parse<T>(res));
+  /** Reads the headers every chat JSON response carries, before its body. */
+  private seen(res: Response): Response {
+    const csrf = res.headers.get("X-CSRFToken");
+    if (csrf) this.csrf = csrf;
+    const user = res.headers.get("X-Chatbot-User");
+    if (user) this.onUser?.(user);
+    return res;
+  }
+
+  private request<T>(url: string, init: RequestInit): Promise<T> {
+    return this.fetchImpl(url, { credentials: "same-origin", ...init }).then((res) => parse<T>(this.seen(res)));
+  }
+
+  async post<T>(url: string, body: Record<string, unknown>): Promise<T> {
+    const once = () =>
+      this.request<T>(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": this.csrf },
+        body: JSON.stringify({ shop: this.cfg.shop || undefined, ...body }),
+      });
+    try {
+      return await once();
+    } catch (err) {
+      if (!isCsrfFailure(err)) throw err;
+      // One GET hands us the fresh token in its header; then one more try, never a loop.
+      await this.refreshCsrf();
+      return once();
+    }
+  }
+
+  /** Shared by POSTs that fail together (a burst right after a sign-in elsewhere). */
+  private refreshCsrf(): Promise<void> {
+    this.refreshing ??= this.history()
+      .then(
+        () => {},
+        () => {},
+      )
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
   }
 
   get<T>(url: string, params: Record<string, string>): Promise<T> {
     const u = new URL(url, location.href);
     for (const [k, v] of Object.entries(params)) if (v) u.searchParams.set(k, v);
-    return this.fetchImpl(u.toString(), {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    }).then((res) => parse<T>(res));
+    return this.request<T>(u.toString(), { headers: { Accept: "application/json" } });
   }
 
   token(): Promise<TokenResponse> {

@@ -111,6 +111,10 @@ export class StreamTransport implements Transport {
     this.api = new ChatApi(cfg, deps.fetch);
   }
 
+  get userId(): string | undefined {
+    return this.info?.userId;
+  }
+
   /** Maps a Stream message onto the contract's Message, telling roles apart by user id. */
   toMessage(m: StreamMessage): Message {
     const info = this.info;

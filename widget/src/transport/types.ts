@@ -41,7 +41,12 @@ export type ChatEvent =
   | { type: "reply.handoff"; messageId: string; notice: string }
   | { type: "reply.done"; message: Message }
   | { type: "reply.failed"; message: Message; retryable: boolean }
-  | { type: "connection"; state: "open" | "reconnecting" };
+  | { type: "connection"; state: "open" | "reconnecting" }
+  /**
+   * The person chatting changed under the open widget (signed in or out, maybe in another
+   * tab). Sent before any event of the new identity's stream.
+   */
+  | { type: "identity"; userId: string; userName?: string };
 
 export interface History {
   messages: Message[];
@@ -57,6 +62,8 @@ export interface SendResult {
 }
 
 export interface Transport {
+  /** Who the engine is chatting as, once connected (the token route's `userId`). */
+  readonly userId?: string;
   connect(): Promise<void>;
   history(): Promise<History>;
   send(text: string, clientMessageId: string): Promise<SendResult>;
