@@ -22,6 +22,11 @@ FAKE_ENV = {
     "CHATBOT_ASSISTANT": "tests.api.fakes.TickingAssistant",
     "CHATBOT_RATE_LIMIT": "100000",
     "CHATBOT_TOKEN_RATE_LIMIT": "100000",
+    # Every simulated shopper comes from 127.0.0.1: lift the per-address limits.
+    "CHATBOT_ADDRESS_RATE_LIMIT": "100000",
+    "CHATBOT_ADDRESS_TOKEN_RATE_LIMIT": "100000",
+    "CHATBOT_NEW_CONVERSATIONS_PER_HOUR": "100000",
+    "CHATBOT_MAX_QUEUED_REPLIES": "100000",
     "LOG_LEVEL": "WARNING",
 }
 
@@ -90,7 +95,7 @@ class ShopperRun:
 
     async def listen(self) -> None:
         assert self.client is not None and self.token is not None
-        url = f"/api/chatbot/events?shop={self.shop}&token={self.token['token']}"
+        url = f"/api/chatbot/events?shop={self.shop}"  # the session cookie authorises it
         try:
             async with self.client.stream("GET", url, timeout=httpx.Timeout(None, connect=30)) as response:
                 event = ""

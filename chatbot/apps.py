@@ -108,7 +108,7 @@ class ChatbotConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, shop_settings  # noqa: F401  registers checks and signal receivers
+        from . import checks, shop_settings, signin  # noqa: F401  registers checks and signal receivers
 
         if is_server_process():
             log_startup()

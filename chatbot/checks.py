@@ -10,11 +10,14 @@ command runs them). Stable ids, so a deployment can silence one on purpose with
 | chatbot.E004 | CHATBOT_SHOP_ADAPTER missing, not importable or not a ShopAdapter |
 | chatbot.E005 | COZE_OAUTH_PRIVATE_KEY_FILE names a file that does not exist |
 | chatbot.E006 | CHATBOT_NODE_URL is not an http(s) URL |
+| chatbot.E007 | no SessionMiddleware (guests live in the session) |
 | chatbot.W001 | Coze partly configured (bot id without credentials, or the reverse) |
 | chatbot.W002 | CHATBOT_ASSISTANT names no known assistant |
 | chatbot.W003 | CHATBOT_NODE_URL without CHATBOT_SSO_SECRET |
 | chatbot.W004 | the chosen assistant lacks its settings (coze, openai, gateway) |
 | chatbot.W005 | Stream key and secret set but STREAM_CHAT_ENABLED is false |
+| chatbot.W006 | SESSION_COOKIE_HTTPONLY is False |
+| chatbot.W007 | CHATBOT_TRUSTED_PROXIES or CHATBOT_CLIENT_IP_HEADER set without the other |
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.utils.module_loading import import_string
 
@@ -195,6 +199,60 @@ def check_assistants(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 f"CHATBOT_ASSISTANT={chosen} but {needs} are not set.",
                 hint="Set them, or use CHATBOT_ASSISTANT=auto to fall back to the built-in assistant.",
                 id="chatbot.W004",
+            )
+        )
+    return found
+
+
+@register()
+def check_sessions(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A guest lives in the host's Django session (chatbot.identity): without sessions
+    every request would be a stranger, and a script-readable session cookie would let a
+    page script carry the chat away."""
+    found: list[CheckMessage] = []
+    middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
+    if not any(m.endswith("SessionMiddleware") for m in middleware):
+        found.append(
+            Error(
+                "The chat keeps guests in the Django session, but no SessionMiddleware is in MIDDLEWARE.",
+                hint="Add 'django.contrib.sessions.middleware.SessionMiddleware' to MIDDLEWARE.",
+                id="chatbot.E007",
+            )
+        )
+    if not getattr(settings, "SESSION_COOKIE_HTTPONLY", True):
+        found.append(
+            Warning(
+                "SESSION_COOKIE_HTTPONLY is False: page scripts can read the cookie that names a guest.",
+                hint="Leave SESSION_COOKIE_HTTPONLY at its default (True).",
+                id="chatbot.W006",
+            )
+        )
+    return found
+
+
+@register()
+def check_client_address(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Per-address limits count the proxy instead of each shopper when the header is
+    missing, and trust anyone's header when the proxies are wrong."""
+    from .clientaddr import bad_trusted_proxies
+
+    header = str(conf.get("CHATBOT_CLIENT_IP_HEADER") or "")
+    proxies = str(conf.get("CHATBOT_TRUSTED_PROXIES") or "")
+    found: list[CheckMessage] = []
+    if bool(header) != bool(proxies.strip()):
+        found.append(
+            Warning(
+                "Set both CHATBOT_CLIENT_IP_HEADER and CHATBOT_TRUSTED_PROXIES, or neither.",
+                hint="Without both, per-address limits count every shopper as the proxy's address.",
+                id="chatbot.W007",
+            )
+        )
+    bad = bad_trusted_proxies(proxies)
+    if bad:
+        found.append(
+            Warning(
+                f"CHATBOT_TRUSTED_PROXIES has entries that are not addresses or networks: {', '.join(bad)}.",
+                id="chatbot.W007",
             )
         )
     return found

@@ -28,15 +28,27 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_PUBLIC_URL": "",
     # Longest shopper message we accept; longer gets a clear 413.
     "CHATBOT_MAX_MESSAGE_CHARS": 4000,
-    # Per-visitor limit on state-changing routes: this many requests per window.
+    # Per-identity limit on messages and stops: this many requests per window.
     "CHATBOT_RATE_LIMIT": 20,
     "CHATBOT_RATE_LIMIT_WINDOW": 60,
     # The token route is called on every page load that opens the chat, so it gets more.
     "CHATBOT_TOKEN_RATE_LIMIT": 60,
-    # Guest cookie: signed, HttpOnly, SameSite=Lax.
-    "CHATBOT_GUEST_COOKIE": "chatbot_guest",
-    "CHATBOT_GUEST_COOKIE_AGE": 60 * 60 * 24 * 365,
-    # Token lifetime for the local engine's event stream and Stream user tokens.
+    # Per client address (one office or phone network may hold many shoppers), per window:
+    # messages and stops, and token calls. Changing cookies does not reset these.
+    "CHATBOT_ADDRESS_RATE_LIMIT": 60,
+    "CHATBOT_ADDRESS_TOKEN_RATE_LIMIT": 240,
+    # New conversations one client address may start per hour.
+    "CHATBOT_NEW_CONVERSATIONS_PER_HOUR": 30,
+    # Site-wide: replies waiting or streaming (recent ones) beyond which new messages get 429.
+    "CHATBOT_MAX_QUEUED_REPLIES": 200,
+    # Open event streams per identity; the widget shares one per browser across tabs.
+    "CHATBOT_MAX_STREAMS_PER_VISITOR": 4,
+    # The client's address: REMOTE_ADDR, or this header when the peer is a trusted proxy
+    # ("Fly-Client-IP" on fly.io, "X-Forwarded-For" behind nginx). Proxies: comma-separated
+    # addresses or networks (10.0.0.0/8), or "*" where only the proxy can reach the app.
+    "CHATBOT_CLIENT_IP_HEADER": "",
+    "CHATBOT_TRUSTED_PROXIES": "",
+    # Lifetime of Stream user tokens.
     "CHATBOT_TOKEN_TTL": 60 * 60,
     # Worker threads that run reply jobs in each app process.
     "CHATBOT_REPLY_WORKERS": 16,

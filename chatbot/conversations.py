@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete
@@ -39,22 +41,34 @@ def _ref_key(shop_id: str, chat_user_id: str) -> str:
     return f"chatbot:conversation-ref:v1:{shop_id}:{chat_user_id}"
 
 
-def conversation_ref_for(shop_id: str, shopper: Shopper) -> Conversation:
+def conversation_ref_for(
+    shop_id: str, shopper: Shopper, *, before_create: Callable[[], None] | None = None
+) -> Conversation:
     """The shopper's conversation for its ids only (pk, channel), from the cache: the token
     route runs on every page that opens the chat and needs no fresh row. Anything that
-    reads state (hand-off, assistant memory) uses ``conversation_for``."""
+    reads state (hand-off, assistant memory) uses ``conversation_for``.
+
+    ``before_create`` runs only when the conversation must be created (a limit may refuse)."""
     key = _ref_key(shop_id, shopper.chat_user_id)
     conversation = cache.get(key)
     if conversation is None or conversation.display_name != shopper.display_name:
-        conversation = conversation_for(shop_id, shopper)
+        conversation = conversation_for(shop_id, shopper, create=before_create is None)
+        if conversation is None and before_create is not None:
+            before_create()
+            conversation = conversation_for(shop_id, shopper)
         assert conversation is not None
         cache.set(key, conversation, 300)
     return conversation
 
 
+def forget_ref(shop_id: str, chat_user_id: str) -> None:
+    """The cached reference is wrong once the conversation is re-keyed or deleted."""
+    cache.delete(_ref_key(shop_id, chat_user_id))
+
+
 @receiver(post_delete, sender=Conversation)
 def _forget_ref(sender: type[Conversation], instance: Conversation, **kwargs: object) -> None:
-    cache.delete(_ref_key(instance.shop_id, instance.chat_user_id))
+    forget_ref(instance.shop_id, instance.chat_user_id)
 
 
 def conversation_for_channel(channel_id: str) -> Conversation | None:

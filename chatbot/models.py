@@ -134,6 +134,8 @@ class Message(models.Model):
                 name="message_client_id_unique_per_conversation",
             ),
         ]
+        # The site-wide ceiling on replies in flight counts by these on every message.
+        indexes = [models.Index(fields=["status", "updated_at"], name="message_status_updated")]
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:40]}"

@@ -1,7 +1,6 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
-from . import views, webhooks
+from . import event_stream, views, webhooks
 
 app_name = "chatbot"
 
@@ -10,7 +9,7 @@ urlpatterns = [
     path("api/chatbot/stream-message", views.MessageView.as_view(), name="message"),
     path("api/chatbot/stop", views.StopView.as_view(), name="stop"),
     path("api/chatbot/history", views.HistoryView.as_view(), name="history"),
-    path("api/chatbot/events", views.events, name="events"),
+    path("api/chatbot/events", event_stream.events_view, name="events"),
     path("api/chatbot/webhooks/stream", webhooks.stream_webhook, name="stream-webhook"),
-    path("api/chatbot/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/chatbot/schema", views.SchemaView.as_view(), name="schema"),
 ]

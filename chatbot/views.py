@@ -1,18 +1,24 @@
-"""The chat routes (docs/contracts.md). DRF views for the JSON routes; the event stream
-is a plain async Django view so an open stream holds no thread under ASGI."""
+"""The chat's JSON routes (docs/contracts.md); the event stream is in event_stream.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
-from django.db import connection
-from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
+from django.conf import settings as django_settings
+from django.http import HttpRequest
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,10 +27,8 @@ from . import conf, ratelimit
 from .adapters import ShopInfo
 from .conversations import conversation_for, conversation_ref_for
 from .engines import get_engine
-from .engines.local import read_events_token
-from .events import get_hub
-from .exceptions import ApiError, error_body
-from .identity import Identity, identify, remember_guest
+from .exceptions import ApiError, api_exception_handler
+from .identity import Identity, identify
 from .models import Conversation, Message
 from .pipeline import receive_shopper_message, request_stop
 from .serializers import (
@@ -51,14 +55,53 @@ def chat_available(shop_id: str) -> bool:
     return bool(conf.get("CHATBOT_ENABLED")) and settings_for_shop(shop_id).enabled
 
 
+class HostSessionAuthentication(BaseAuthentication):
+    """Whoever the host's own middleware signed in (Django's session), as is.
+
+    DRF replaces the request's user with the result of its authentication classes; with
+    none, every shopper became AnonymousUser and customers were served as guests. CSRF is
+    not checked here: ``ChatAPIView`` checks it for every visitor, signed in or not."""
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        user = getattr(request._request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user, None
+        return None
+
+
+class _HostSessionScheme(OpenApiAuthenticationExtension):
+    """Describes HostSessionAuthentication in the OpenAPI schema: the host's session cookie."""
+
+    target_class = HostSessionAuthentication
+    name = "hostSession"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": django_settings.SESSION_COOKIE_NAME}
+
+
 class ChatAPIView(APIView):
     """Shared by every JSON chat route: kill switch, CSRF for every visitor (DRF only
-    checks it for signed-in users), the shop, and the shopper's identity."""
+    checks it for signed-in users), the shop, and the shopper's identity.
 
-    # Identity comes from chatbot.identity, not from DRF authentication.
-    authentication_classes: list[Any] = []
+    Everything DRF would take from the host's ``REST_FRAMEWORK`` setting is declared here,
+    so a host whose defaults differ (``IsAuthenticated``, token or basic authentication, a
+    browsable renderer, its own exception handler) serves the chat exactly as the demo."""
+
+    authentication_classes = [HostSessionAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes: list[Any] = []  # chatbot.ratelimit does it, per identity and address
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    content_negotiation_class = DefaultContentNegotiation
+    versioning_class = None
+    schema = AutoSchema()
+    # Only the token and message routes start a chat; the others never make up a guest.
+    mints_guest = False
     shop: ShopInfo
     identity: Identity
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return api_exception_handler
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -81,33 +124,46 @@ class ChatAPIView(APIView):
         if not settings_for_shop(shop.id).enabled:
             raise ApiError(503, "chat_disabled", DISABLED_MESSAGE)
         self.shop = shop
-        self.identity = identify(django_request, shop.language)
+        self.identity = identify(django_request, shop.language, mint=self.mints_guest)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         identity = getattr(self, "identity", None)
-        if identity is not None:
-            remember_guest(response, identity)
+        if identity is not None and identity.known:
+            # The widget compares this on every answer: a change means a sign-in or a
+            # sign-out happened (maybe in another tab), and it re-identifies.
+            response["X-Chatbot-User"] = identity.shopper.chat_user_id
+        # Django rotates the CSRF token at sign-in; the widget's copy would go stale.
+        response["X-CSRFToken"] = get_token(request._request)
         response["Cache-Control"] = "no-store"
+        patch_vary_headers(response, ["Cookie"])
         return response
 
     def conversation(self, *, create: bool = True) -> Conversation | None:
-        return conversation_for(self.shop.id, self.identity.shopper, create=create)
+        if not self.identity.known:
+            return None
+        found = conversation_for(self.shop.id, self.identity.shopper, create=False)
+        if found is None and create:
+            ratelimit.enforce_new_conversation(self.request._request)
+            found = conversation_for(self.shop.id, self.identity.shopper)
+        return found
 
 
 class TokenView(ChatAPIView):
     """``POST /api/chatbot/stream-chat-token`` — the seed's route."""
+
+    mints_guest = True
 
     @extend_schema(request=TokenRequestSerializer, responses={200: dict, 403: dict, 503: dict})
     def post(self, request: Request) -> Response:
         body = TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         self._refuse_other_identity(body.validated_data)
-        ratelimit.enforce(
-            "token", self.identity.shopper.chat_user_id, limit=int(conf.get("CHATBOT_TOKEN_RATE_LIMIT"))
-        )
+        ratelimit.enforce_route(request._request, "token", self.identity.shopper.chat_user_id)
         shopper = self.identity.shopper
-        conversation = conversation_ref_for(self.shop.id, shopper)
+        conversation = conversation_ref_for(
+            self.shop.id, shopper, before_create=lambda: ratelimit.enforce_new_conversation(request._request)
+        )
         payload = {
             "userId": shopper.chat_user_id,
             "userName": shopper.display_name,
@@ -145,6 +201,8 @@ class TokenView(ChatAPIView):
 class MessageView(ChatAPIView):
     """``POST /api/chatbot/stream-message`` — store the shopper's message, start a reply."""
 
+    mints_guest = True
+
     @extend_schema(request=MessageRequestSerializer, responses={200: dict, 202: dict, 413: dict, 429: dict})
     def post(self, request: Request) -> Response:
         text = request.data.get("text") if isinstance(request.data, dict) else None
@@ -156,7 +214,8 @@ class MessageView(ChatAPIView):
             )
         body = MessageRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ratelimit.enforce("message", self.identity.shopper.chat_user_id)
+        ratelimit.enforce_route(request._request, "message", self.identity.shopper.chat_user_id)
+        ratelimit.enforce_reply_capacity()
         conversation = self.conversation()
         assert conversation is not None
         message, reply, started = receive_shopper_message(
@@ -175,7 +234,7 @@ class StopView(ChatAPIView):
     def post(self, request: Request) -> Response:
         body = StopRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ratelimit.enforce("stop", self.identity.shopper.chat_user_id)
+        ratelimit.enforce_route(request._request, "stop", self.identity.shopper.chat_user_id)
         conversation = self.conversation(create=False)
         reply = (
             Message.objects.filter(
@@ -230,79 +289,11 @@ class HistoryView(ChatAPIView):
         return Response(answer)
 
 
-def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
-    response = JsonResponse(error_body(code, message), status=status_code)
-    response["Cache-Control"] = "no-store"
-    return response
+class SchemaView(SpectacularAPIView):
+    """``GET /api/chatbot/schema`` — the OpenAPI schema, public whatever the host's DRF
+    defaults (``IsAuthenticated`` would hide it from the widget's developers)."""
 
-
-# Not thread-sensitive: that would pin a thread (and its database connection) to each
-# open stream for the stream's whole life. The lookup runs on a pool thread instead and
-# gives its connection back at once.
-@sync_to_async(thread_sensitive=False)
-def _authorise_stream(token: str) -> tuple[Conversation | None, str]:
-    try:
-        return _check_stream_token(token)
-    finally:
-        if not connection.in_atomic_block:
-            connection.close()
-
-
-def _check_stream_token(token: str) -> tuple[Conversation | None, str]:
-    claims = read_events_token(token)
-    if claims is None or not isinstance(claims.get("c"), int):
-        return None, "invalid_token"
-    conversation = Conversation.objects.filter(pk=claims["c"], chat_user_id=claims.get("u")).first()
-    if conversation is None:
-        return None, "invalid_token"
-    if not chat_available(conversation.shop_id):
-        return None, "chat_disabled"
-    return conversation, ""
-
-
-async def events(request: HttpRequest) -> HttpResponseBase:
-    """``GET /api/chatbot/events?token=…`` — the local engine's live events (SSE)."""
-    if request.method != "GET":
-        return _json_error(405, "method_not_allowed", "Use GET.")
-    if not conf.get("CHATBOT_ENABLED"):
-        return _json_error(503, "chat_disabled", DISABLED_MESSAGE)
-    token = request.GET.get("token", "")
-    if not token:
-        return _json_error(401, "not_authenticated", "Pass the token from the token route as ?token=.")
-    conversation, problem = await _authorise_stream(token)
-    if conversation is None:
-        if problem == "chat_disabled":
-            return _json_error(503, "chat_disabled", DISABLED_MESSAGE)
-        return _json_error(
-            403, "invalid_token", "This event-stream token is not valid (expired or not yours)."
-        )
-    last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("lastEventId", "")
-    last_event_id = last_event_id[:40]
-    # Under ASGI the stream is an async generator and holds no thread; under WSGI
-    # (runserver, a sync gunicorn) Django would buffer an async generator forever, so the
-    # stream is a plain generator there — it holds its worker thread, as WSGI must.
-    stream: Iterator[str] | AsyncIterator[str] = (
-        _event_stream(conversation.pk, last_event_id)
-        if isinstance(request, ASGIRequest)
-        else _event_stream_sync(conversation.pk, last_event_id)
-    )
-    response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
-    response["Cache-Control"] = "no-cache, no-transform"
-    response["X-Accel-Buffering"] = "no"  # proxies must not hold back events
-    return response
-
-
-# retry: how long the browser waits before reconnecting on its own.
-_STREAM_OPENING = "retry: 2000\n: connected\n\n"
-
-
-async def _event_stream(conversation_id: int, last_event_id: str) -> AsyncIterator[str]:
-    yield _STREAM_OPENING
-    async for event in get_hub().subscribe(conversation_id, last_event_id):
-        yield ": ping\n\n" if event is None else event.to_sse()
-
-
-def _event_stream_sync(conversation_id: int, last_event_id: str) -> Iterator[str]:
-    yield _STREAM_OPENING
-    for event in get_hub().subscribe_sync(conversation_id, last_event_id):
-        yield ": ping\n\n" if event is None else event.to_sse()
+    authentication_classes = [HostSessionAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes: list[Any] = []
+    versioning_class = None

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from .. import conf
 from ..engines import engine_name
+from ..identity import ensure_guest
 from ..shop_settings import settings_for_shop
 from ..shops import shop_id_for_request, shop_info
 
@@ -43,6 +44,9 @@ def chatbot_widget(context: template.Context) -> str:
     chat = settings_for_shop(shop.id)
     if not chat.enabled:
         return ""
+    # The page's session cookie names the guest, so a new visitor's first requests (the
+    # token and a first message, maybe from two tabs at once) are one shopper.
+    ensure_guest(request)
     lang = "zh-hans" if shop.language.lower().startswith("zh") else "en"
     key = "zh" if lang == "zh-hans" else "en"
     return render_to_string(

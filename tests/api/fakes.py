@@ -60,11 +60,6 @@ class MemoryShopAdapter(ShopAdapter):
     def resolve_shop_id(self, request):  # type: ignore[no-untyped-def]
         return None
 
-    def customer_for_request(self, request):  # type: ignore[no-untyped-def]
-        # Tests sign customers in with this header; real sites use the session.
-        ref = request.headers.get("X-Test-Customer")
-        return (ref, f"Customer {ref}") if ref else super().customer_for_request(request)
-
     def get_shop(self, shop_id: str) -> ShopInfo | None:
         return SHOPS.get(shop_id)
 

@@ -7,9 +7,7 @@ from .conftest import post
 
 
 def new_visitor():
-    client = Client(enforce_csrf_checks=True)
-    client.get("/api/chatbot/history?shop=acme")
-    return client
+    return Client(enforce_csrf_checks=True)
 
 
 @pytest.mark.django_db
@@ -38,25 +36,42 @@ def test_one_visitor_cannot_read_or_stop_anothers_conversation(assistant):
 
 
 @pytest.mark.django_db
-def test_a_forged_guest_cookie_is_replaced_not_trusted(assistant):
+def test_a_forged_session_cookie_reads_nothing_and_mints_nothing(assistant):
     alice = new_visitor()
     post(alice, "/api/chatbot/stream-message", {"shop": "acme", "text": "mine", "clientMessageId": "a"})
     mallory = Client()
-    mallory.cookies["chatbot_guest"] = "g" + "0" * 24  # unsigned
+    mallory.cookies["sessionid"] = "x" * 32  # no such session
     history = mallory.get("/api/chatbot/history?shop=acme")
-    assert history.json()["messages"] == []
-    assert history.cookies["chatbot_guest"].value != "g" + "0" * 24
+    assert history.status_code == 200 and history.json()["messages"] == []
+    assert "X-Chatbot-User" not in history  # a read names nobody and makes nobody up
+    assert mallory.get("/api/chatbot/events?shop=acme").status_code == 404
 
 
 @pytest.mark.django_db
-def test_events_token_of_one_visitor_does_not_open_anothers_stream(assistant):
+def test_a_script_readable_cookie_alone_reads_nothing(assistant):
+    """The csrftoken cookie is readable by page scripts: sending only it is a stranger."""
     alice = new_visitor()
-    token = post(alice, "/api/chatbot/stream-chat-token", {"shop": "acme"}).json()["token"]
-    tampered = token[:-2] + ("aa" if not token.endswith("aa") else "bb")
-    response = Client().get(f"/api/chatbot/events?token={tampered}")
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "invalid_token"
-    assert Client().get("/api/chatbot/events").status_code == 401
+    post(alice, "/api/chatbot/stream-message", {"shop": "acme", "text": "card 4242", "clientMessageId": "a"})
+    thief = Client(enforce_csrf_checks=True)
+    thief.cookies["csrftoken"] = alice.cookies["csrftoken"].value
+    csrf = {"HTTP_X_CSRFTOKEN": alice.cookies["csrftoken"].value}
+    assert thief.get("/api/chatbot/history?shop=acme").json()["messages"] == []
+    assert thief.get("/api/chatbot/events?shop=acme").status_code == 404
+    token = thief.post("/api/chatbot/stream-chat-token", {"shop": "acme"}, content_type="application/json", **csrf)
+    assert token.status_code == 200
+    assert token.json()["userId"] != alice.post(
+        "/api/chatbot/stream-chat-token", {"shop": "acme"}, content_type="application/json", **csrf
+    ).json()["userId"]
+
+
+@pytest.mark.django_db
+def test_events_need_the_owners_cookies_not_a_url_token(assistant):
+    alice = new_visitor()
+    body = post(alice, "/api/chatbot/stream-chat-token", {"shop": "acme"}).json()
+    assert body["token"] == "" and "token" not in body["eventsUrl"]
+    stranger = Client().get("/api/chatbot/events?shop=acme&token=anything")
+    assert stranger.status_code == 404
+    assert stranger.json()["error"]["code"] == "no_conversation"
 
 
 @pytest.mark.django_db

@@ -14,8 +14,8 @@ FAKES = {
 }
 
 
-def events_url(base, token, shop="acme"):
-    return f"{base}/api/chatbot/events?shop={shop}&token={token['token']}"
+def events_url(base, shop="acme"):
+    return f"{base}/api/chatbot/events?shop={shop}"
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +29,8 @@ def site():
 def test_reply_streams_over_sse_and_resumes_with_last_event_id(site):
     base = site.servers[0][1]
     shopper = Shopper(base, "acme")
-    token = shopper.token()
-    with reading(events_url(base, token)) as stream:
+    shopper.token()
+    with reading(events_url(base), session=shopper.session) as stream:
         assert stream.status == 200
         assert stream.ready.wait(5)
         sent = shopper.post("/api/chatbot/stream-message", {"text": "hello", "clientMessageId": "live-1"})
@@ -45,7 +45,7 @@ def test_reply_streams_over_sse_and_resumes_with_last_event_id(site):
             e["data"]["text"] for e in stream.events if e["event"] == "reply.delta"
         )
         resume_after = stream.events[2]["id"]
-    with reading(events_url(base, token), headers={"Last-Event-ID": resume_after}) as resumed:
+    with reading(events_url(base), headers={"Last-Event-ID": resume_after}, session=shopper.session) as resumed:
         resumed.wait_for("reply.done")
         assert [e["id"] for e in resumed.events] == [e["id"] for e in stream.events[3:]]
     history = shopper.session.get(f"{base}/api/chatbot/history?shop=acme").json()
@@ -56,8 +56,8 @@ def test_reply_streams_over_sse_and_resumes_with_last_event_id(site):
 def test_stop_button_ends_the_reply_early(site):
     base = site.servers[0][1]
     shopper = Shopper(base, "acme")
-    token = shopper.token()
-    with reading(events_url(base, token)) as stream:
+    shopper.token()
+    with reading(events_url(base), session=shopper.session) as stream:
         stream.ready.wait(5)
         reply = shopper.post(
             "/api/chatbot/stream-message", {"text": "ticks:200 long please", "clientMessageId": "s-1"}
@@ -83,8 +83,8 @@ def test_two_processes_share_events_through_redis():
         live.manage("migrate", "--noinput")
         first, second = live.start(), live.start()
         shopper = Shopper(first, "acme")
-        token = shopper.token()
-        with reading(events_url(second, token)) as stream:
+        shopper.token()
+        with reading(events_url(second), session=shopper.session) as stream:
             assert stream.status == 200
             stream.ready.wait(5)
             sent = shopper.post("/api/chatbot/stream-message", {"text": "hi", "clientMessageId": "r-1"})
@@ -99,8 +99,8 @@ def test_events_also_stream_under_a_sync_wsgi_server(site):
     buffered until a reply the browser never sees."""
     base = site.start(wsgi_threads=8)
     shopper = Shopper(base, "acme")
-    token = shopper.token()
-    with reading(events_url(base, token)) as stream:
+    shopper.token()
+    with reading(events_url(base), session=shopper.session) as stream:
         assert stream.status == 200
         assert stream.ready.wait(5)
         sent = shopper.post("/api/chatbot/stream-message", {"text": "hello", "clientMessageId": "wsgi-1"})

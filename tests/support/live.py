@@ -143,10 +143,14 @@ class Shopper:
 class EventReader:
     """Reads an SSE stream in a thread; ``events`` fills as they arrive."""
 
-    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, url: str, headers: dict[str, str] | None = None, session: requests.Session | None = None
+    ) -> None:
         self.events: list[dict[str, Any]] = []
         self.ready = threading.Event()
-        self.response = requests.get(url, stream=True, timeout=30, headers=headers or {})
+        # The shopper's session: the stream is authorised by the same cookies as the routes.
+        getter = session.get if session is not None else requests.get
+        self.response = getter(url, stream=True, timeout=30, headers=headers or {})
         self.status = self.response.status_code
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
@@ -186,8 +190,10 @@ class EventReader:
 
 
 @contextlib.contextmanager
-def reading(url: str, headers: dict[str, str] | None = None) -> Iterator[EventReader]:
-    reader = EventReader(url, headers)
+def reading(
+    url: str, headers: dict[str, str] | None = None, session: requests.Session | None = None
+) -> Iterator[EventReader]:
+    reader = EventReader(url, headers, session)
     try:
         yield reader
     finally:

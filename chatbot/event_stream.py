@@ -1,0 +1,248 @@
+"""``GET /api/chatbot/events`` — the local engine's live events (SSE).
+
+Authorised like every other chat route, by the shopper's own cookies (the host's session),
+never by a token in the URL: URLs end up in access logs, and a token works from any client
+for as long as it lives. The stream then watches for its session ending:
+
+- ``session.ended`` from ``chatbot.signin`` (sign-in carried the guest away, or this
+  session signed out): forwarded to the browser, and the stream ends;
+- a backstop for what no event reported (a sign-out in a process without a shared hub,
+  an expired or deleted session): every ``SESSION_CHECK_SECONDS`` the stream checks that
+  its session still exists, and ends with ``session.ended`` if not.
+
+An identity holds at most ``CHATBOT_MAX_STREAMS_PER_VISITOR`` open streams (slots in the
+shared cache, refreshed on each heartbeat, freed on close or after a missed beat or two);
+the widget shares one stream between a browser's tabs, so only a client that opens
+streams on purpose meets the limit — and only its own identity is refused.
+
+It is a plain async Django view, so under ASGI an open stream holds no thread.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from importlib import import_module
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
+from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
+
+from . import conf, events
+from .conversations import conversation_for
+from .exceptions import error_body
+from .identity import identify
+from .shop_settings import settings_for_shop
+from .shops import shop_id_for_request, shop_info
+from .signin import SESSION_ENDED, session_fingerprint
+
+DISABLED_MESSAGE = "The chat is switched off right now. Please try again later."
+SESSION_CHECK_SECONDS = 60.0
+# retry: how long the browser waits before reconnecting on its own.
+_STREAM_OPENING = "retry: 2000\n: connected\n\n"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What an authorised stream may watch, and whose it is."""
+
+    conversation_id: int
+    chat_user_id: str
+    session_key: str | None
+    opened_at: float
+
+    @property
+    def sid(self) -> str:
+        return session_fingerprint(self.session_key)
+
+
+def _json_error(
+    status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JsonResponse:
+    response = JsonResponse(error_body(code, message), status=status_code)
+    response["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _authorise(request: HttpRequest) -> Grant | JsonResponse:
+    shop_id = shop_id_for_request(request, request.GET.get("shop"))
+    shop = shop_info(shop_id)
+    if shop is None:
+        return _json_error(404, "unknown_shop", f"No shop {shop_id!r} here.")
+    if not settings_for_shop(shop.id).enabled:
+        return _json_error(503, "chat_disabled", DISABLED_MESSAGE)
+    identity = identify(request, shop.language)  # never mints: a stream starts no chat
+    conversation = conversation_for(shop.id, identity.shopper, create=False) if identity.known else None
+    if conversation is None:
+        return _json_error(
+            404, "no_conversation", "You have no conversation in this shop yet; call the token route first."
+        )
+    session = getattr(request, "session", None)
+    return Grant(
+        conversation.pk, identity.shopper.chat_user_id, getattr(session, "session_key", None), time.time()
+    )
+
+
+# Not thread-sensitive: that would pin a thread (and its database connection) to each
+# open stream for the stream's whole life. The lookup runs on a pool thread instead and
+# gives its connection back at once.
+@sync_to_async(thread_sensitive=False)
+def _authorise_async(request: HttpRequest) -> Grant | JsonResponse:
+    try:
+        return _authorise(request)
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _session_alive(session_key: str | None) -> bool:
+    """False once the session the stream was opened with is gone (signed out, expired)."""
+    if not session_key or settings.SESSION_ENGINE.endswith("signed_cookies"):
+        return True  # nothing stored server-side to look up
+    try:
+        return bool(import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key))
+    except Exception:  # a database or cache hiccup must not cut every stream
+        return True
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+class _Slots:
+    """At most ``CHATBOT_MAX_STREAMS_PER_VISITOR`` open streams per identity."""
+
+    def __init__(self, chat_user_id: str) -> None:
+        self.prefix = f"chatbot:stream-slot:{chat_user_id}:"
+        self.token = secrets.token_hex(8)
+        self.key: str | None = None
+
+    @staticmethod
+    def ttl() -> int:
+        return int(events.HEARTBEAT_SECONDS * 3) + 5
+
+    def claim(self) -> bool:
+        for i in range(max(1, int(conf.get("CHATBOT_MAX_STREAMS_PER_VISITOR")))):
+            key = f"{self.prefix}{i}"
+            if cache.add(key, self.token, self.ttl()):
+                self.key = key
+                return True
+        return False
+
+    def refresh(self) -> None:
+        if self.key is not None and not cache.touch(self.key, self.ttl()):
+            cache.add(self.key, self.token, self.ttl())  # expired during a long pause
+
+    def release(self) -> None:
+        if self.key is not None and cache.get(self.key) == self.token:
+            cache.delete(self.key)
+        self.key = None
+
+
+_in_thread = sync_to_async  # readable at call sites below
+
+
+def _ended(grant: Grant, event: events.Event) -> bool:
+    """Whether this ``session.ended`` event is about this stream."""
+    data = event.data
+    if data.get("sid") and data["sid"] != grant.sid:
+        return False  # another device of the same customer signed out
+    try:
+        return float(data.get("at", 0)) >= grant.opened_at
+    except (TypeError, ValueError):
+        return False
+
+
+def _ended_sse(event_id: str, reason: str) -> str:
+    return events.Event(event_id, SESSION_ENDED, {"reason": reason}).to_sse()
+
+
+async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> AsyncIterator[str]:
+    try:
+        yield _STREAM_OPENING
+        checked = time.monotonic()
+        hub = events.get_hub()
+        async for event in hub.subscribe(
+            grant.conversation_id, last_event_id, heartbeat=events.HEARTBEAT_SECONDS
+        ):
+            if event is None:
+                await _in_thread(slots.refresh, thread_sensitive=False)()
+                if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
+                    checked = time.monotonic()
+                    if not await _in_thread(_session_alive, thread_sensitive=False)(grant.session_key):
+                        yield _ended_sse("", "session_gone")
+                        return
+                yield ": ping\n\n"
+            elif event.type == SESSION_ENDED:
+                if _ended(grant, event):
+                    yield _ended_sse(event.id, str(event.data.get("reason", "")))
+                    return
+            else:
+                yield event.to_sse()
+    finally:
+        await _in_thread(slots.release, thread_sensitive=False)()
+
+
+def _event_stream_sync(grant: Grant, slots: _Slots, last_event_id: str) -> Iterator[str]:
+    try:
+        yield _STREAM_OPENING
+        checked = time.monotonic()
+        hub = events.get_hub()
+        for event in hub.subscribe_sync(
+            grant.conversation_id, last_event_id, heartbeat=events.HEARTBEAT_SECONDS
+        ):
+            if event is None:
+                slots.refresh()
+                if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
+                    checked = time.monotonic()
+                    if not _session_alive(grant.session_key):
+                        yield _ended_sse("", "session_gone")
+                        return
+                yield ": ping\n\n"
+            elif event.type == SESSION_ENDED:
+                if _ended(grant, event):
+                    yield _ended_sse(event.id, str(event.data.get("reason", "")))
+                    return
+            else:
+                yield event.to_sse()
+    finally:
+        slots.release()
+
+
+async def events_view(request: HttpRequest) -> HttpResponseBase:
+    """``GET /api/chatbot/events?shop=…[&lastEventId=…]``"""
+    if request.method != "GET":
+        return _json_error(405, "method_not_allowed", "Use GET.")
+    if not conf.get("CHATBOT_ENABLED"):
+        return _json_error(503, "chat_disabled", DISABLED_MESSAGE)
+    grant = await _authorise_async(request)
+    if isinstance(grant, JsonResponse):
+        return grant
+    slots = _Slots(grant.chat_user_id)
+    if not await _in_thread(slots.claim, thread_sensitive=False)():
+        return _json_error(
+            429,
+            "too_many_streams",
+            "This chat already has its most open event streams; close a tab or try again shortly.",
+            headers={"Retry-After": str(_Slots.ttl())},
+        )
+    last_event_id = (request.headers.get("Last-Event-ID") or request.GET.get("lastEventId", ""))[:40]
+    # Under ASGI the stream is an async generator and holds no thread; under WSGI
+    # (runserver, a sync gunicorn) Django would buffer an async generator forever, so the
+    # stream is a plain generator there — it holds its worker thread, as WSGI must.
+    stream: Iterator[str] | AsyncIterator[str] = (
+        _event_stream(grant, slots, last_event_id)
+        if isinstance(request, ASGIRequest)
+        else _event_stream_sync(grant, slots, last_event_id)
+    )
+    response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache, no-transform"
+    response["X-Accel-Buffering"] = "no"  # proxies must not hold back events
+    response["X-Chatbot-User"] = grant.chat_user_id
+    return response
