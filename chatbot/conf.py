@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_MAX_QUEUED_REPLIES": 200,
     # Open event streams per identity; the widget shares one per browser across tabs.
     "CHATBOT_MAX_STREAMS_PER_VISITOR": 4,
+    # Keep-alive comment on an idle event stream (below the proxy's idle timeout; fly: 60 s).
+    "CHATBOT_SSE_HEARTBEAT_SECONDS": 15.0,
     # The client's address: REMOTE_ADDR, or this header when the peer is a trusted proxy
     # ("Fly-Client-IP" on fly.io, "X-Forwarded-For" behind nginx). Proxies: comma-separated
     # addresses or networks (10.0.0.0/8), or "*" where only the proxy can reach the app.

@@ -42,7 +42,7 @@ from .shops import shop_id_for_request, shop_info
 from .signin import SESSION_ENDED, session_fingerprint
 
 DISABLED_MESSAGE = "The chat is switched off right now. Please try again later."
-SESSION_CHECK_SECONDS = 60.0
+SESSION_CHECK_SECONDS = 60.0  # at most; on the first heartbeat after it
 # retry: how long the browser waits before reconnecting on its own.
 _STREAM_OPENING = "retry: 2000\n: connected\n\n"
 
@@ -115,6 +115,11 @@ def _session_alive(session_key: str | None) -> bool:
             connection.close()
 
 
+def _heartbeat() -> float:
+    """Seconds between keep-alive comments; the slot refresh and the session check ride on them."""
+    return max(0.5, float(conf.get("CHATBOT_SSE_HEARTBEAT_SECONDS")))
+
+
 class _Slots:
     """At most ``CHATBOT_MAX_STREAMS_PER_VISITOR`` open streams per identity."""
 
@@ -125,7 +130,7 @@ class _Slots:
 
     @staticmethod
     def ttl() -> int:
-        return int(events.HEARTBEAT_SECONDS * 3) + 5
+        return int(_heartbeat() * 3) + 5
 
     def claim(self) -> bool:
         for i in range(max(1, int(conf.get("CHATBOT_MAX_STREAMS_PER_VISITOR")))):
@@ -168,9 +173,7 @@ async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> Asyn
         yield _STREAM_OPENING
         checked = time.monotonic()
         hub = events.get_hub()
-        async for event in hub.subscribe(
-            grant.conversation_id, last_event_id, heartbeat=events.HEARTBEAT_SECONDS
-        ):
+        async for event in hub.subscribe(grant.conversation_id, last_event_id, heartbeat=_heartbeat()):
             if event is None:
                 await _in_thread(slots.refresh, thread_sensitive=False)()
                 if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
@@ -194,9 +197,7 @@ def _event_stream_sync(grant: Grant, slots: _Slots, last_event_id: str) -> Itera
         yield _STREAM_OPENING
         checked = time.monotonic()
         hub = events.get_hub()
-        for event in hub.subscribe_sync(
-            grant.conversation_id, last_event_id, heartbeat=events.HEARTBEAT_SECONDS
-        ):
+        for event in hub.subscribe_sync(grant.conversation_id, last_event_id, heartbeat=_heartbeat()):
             if event is None:
                 slots.refresh()
                 if time.monotonic() - checked >= SESSION_CHECK_SECONDS:

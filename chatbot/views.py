@@ -46,6 +46,17 @@ GUEST_ROLES = {"visitor", "guest", "anonymous"}
 CUSTOMER_ROLES = {"customer", "user", "member"}
 
 
+def documented(**kwargs: Any) -> Callable[[Any], Any]:
+    """``extend_schema`` on drf-spectacular's own AutoSchema: by default it extends the
+    host's ``DEFAULT_SCHEMA_CLASS``, which a host without drf-spectacular leaves at DRF's."""
+
+    def wrap(method: Any) -> Any:
+        method.kwargs = {"schema": AutoSchema}
+        return extend_schema(**kwargs)(method)
+
+    return wrap
+
+
 class _CsrfCheck(CsrfViewMiddleware):
     def _reject(self, request: HttpRequest, reason: str) -> str:  # the reason, not a 403 page
         return reason
@@ -154,7 +165,7 @@ class TokenView(ChatAPIView):
 
     mints_guest = True
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: dict, 403: dict, 503: dict})
+    @documented(request=TokenRequestSerializer, responses={200: dict, 403: dict, 503: dict})
     def post(self, request: Request) -> Response:
         body = TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -203,7 +214,7 @@ class MessageView(ChatAPIView):
 
     mints_guest = True
 
-    @extend_schema(request=MessageRequestSerializer, responses={200: dict, 202: dict, 413: dict, 429: dict})
+    @documented(request=MessageRequestSerializer, responses={200: dict, 202: dict, 413: dict, 429: dict})
     def post(self, request: Request) -> Response:
         text = request.data.get("text") if isinstance(request.data, dict) else None
         if isinstance(text, str) and len(text) > max_message_chars():
@@ -230,7 +241,7 @@ class MessageView(ChatAPIView):
 class StopView(ChatAPIView):
     """``POST /api/chatbot/stop`` — the shopper's stop button."""
 
-    @extend_schema(request=StopRequestSerializer, responses={202: dict, 404: dict})
+    @documented(request=StopRequestSerializer, responses={202: dict, 404: dict})
     def post(self, request: Request) -> Response:
         body = StopRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -252,7 +263,7 @@ class StopView(ChatAPIView):
 class HistoryView(ChatAPIView):
     """``GET /api/chatbot/history`` — the shopper's own conversation, oldest first."""
 
-    @extend_schema(
+    @documented(
         parameters=[
             OpenApiParameter("shop", str),
             OpenApiParameter("before", int, description="Only messages older than this id."),
@@ -289,6 +300,11 @@ class HistoryView(ChatAPIView):
         return Response(answer)
 
 
+class _UndocumentedSchema(AutoSchema):
+    def is_excluded(self) -> bool:  # the schema route does not describe itself
+        return True
+
+
 class SchemaView(SpectacularAPIView):
     """``GET /api/chatbot/schema`` — the OpenAPI schema, public whatever the host's DRF
     defaults (``IsAuthenticated`` would hide it from the widget's developers)."""
@@ -297,3 +313,12 @@ class SchemaView(SpectacularAPIView):
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []
     versioning_class = None
+    schema = _UndocumentedSchema()
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Undecorated on purpose: drf-spectacular's own @extend_schema on the parent's get
+        # extends the host's DEFAULT_SCHEMA_CLASS, which may not be drf-spectacular's.
+        return super().get(request, *args, **kwargs)
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return api_exception_handler

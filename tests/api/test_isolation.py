@@ -57,11 +57,16 @@ def test_a_script_readable_cookie_alone_reads_nothing(assistant):
     csrf = {"HTTP_X_CSRFTOKEN": alice.cookies["csrftoken"].value}
     assert thief.get("/api/chatbot/history?shop=acme").json()["messages"] == []
     assert thief.get("/api/chatbot/events?shop=acme").status_code == 404
-    token = thief.post("/api/chatbot/stream-chat-token", {"shop": "acme"}, content_type="application/json", **csrf)
-    assert token.status_code == 200
-    assert token.json()["userId"] != alice.post(
+    token = thief.post(
         "/api/chatbot/stream-chat-token", {"shop": "acme"}, content_type="application/json", **csrf
-    ).json()["userId"]
+    )
+    assert token.status_code == 200
+    assert (
+        token.json()["userId"]
+        != alice.post(
+            "/api/chatbot/stream-chat-token", {"shop": "acme"}, content_type="application/json", **csrf
+        ).json()["userId"]
+    )
 
 
 @pytest.mark.django_db

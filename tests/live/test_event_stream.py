@@ -45,7 +45,9 @@ def test_reply_streams_over_sse_and_resumes_with_last_event_id(site):
             e["data"]["text"] for e in stream.events if e["event"] == "reply.delta"
         )
         resume_after = stream.events[2]["id"]
-    with reading(events_url(base), headers={"Last-Event-ID": resume_after}, session=shopper.session) as resumed:
+    with reading(
+        events_url(base), headers={"Last-Event-ID": resume_after}, session=shopper.session
+    ) as resumed:
         resumed.wait_for("reply.done")
         assert [e["id"] for e in resumed.events] == [e["id"] for e in stream.events[3:]]
     history = shopper.session.get(f"{base}/api/chatbot/history?shop=acme").json()
