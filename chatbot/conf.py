@@ -35,10 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_TOKEN_RATE_LIMIT": 60,
     # Per client address (one office or phone network may hold many shoppers), per window:
     # messages and stops, and token calls. Changing cookies does not reset these.
-    "CHATBOT_ADDRESS_RATE_LIMIT": 60,
-    "CHATBOT_ADDRESS_TOKEN_RATE_LIMIT": 240,
+    "CHATBOT_ADDRESS_RATE_LIMIT": 120,
+    "CHATBOT_ADDRESS_TOKEN_RATE_LIMIT": 600,
     # New conversations one client address may start per hour.
-    "CHATBOT_NEW_CONVERSATIONS_PER_HOUR": 30,
+    "CHATBOT_NEW_CONVERSATIONS_PER_HOUR": 120,
     # Site-wide: replies waiting or streaming (recent ones) beyond which new messages get 429.
     "CHATBOT_MAX_QUEUED_REPLIES": 200,
     # Open event streams per identity; the widget shares one per browser across tabs.

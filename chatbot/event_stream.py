@@ -39,7 +39,7 @@ from .exceptions import error_body
 from .identity import identify
 from .shop_settings import settings_for_shop
 from .shops import shop_id_for_request, shop_info
-from .signin import SESSION_ENDED, session_fingerprint
+from .signin import SESSION_ENDED, session_fingerprint, session_replaced
 
 DISABLED_MESSAGE = "The chat is switched off right now. Please try again later."
 SESSION_CHECK_SECONDS = 60.0  # at most; on the first heartbeat after it
@@ -72,6 +72,13 @@ def _json_error(
 
 
 def _authorise(request: HttpRequest) -> Grant | JsonResponse:
+    if session_replaced(request):  # checked before anything reads the session (chatbot.signin)
+        return _json_error(
+            409,
+            "session_changed",
+            "You have just signed in or out; please try again in a moment.",
+            headers={"Retry-After": "1"},
+        )
     shop_id = shop_id_for_request(request, request.GET.get("shop"))
     shop = shop_info(shop_id)
     if shop is None:

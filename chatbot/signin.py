@@ -21,6 +21,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -59,6 +60,34 @@ def end_streams(conversation_ids: list[int], reason: str, session_key: str | Non
             logger.warning(
                 "could not tell conversation %s's streams that its session ended", pk, exc_info=True
             )
+
+
+REPLACED_SECONDS = 120
+
+
+def _replaced_key(session_key: str) -> str:
+    return f"chatbot:session-replaced:{session_fingerprint(session_key)}"
+
+
+def mark_replaced(request: HttpRequest) -> None:
+    """Remember that the session cookie this request came with is being replaced.
+
+    The streams hear ``session.ended`` before the browser has the sign-in (or sign-out)
+    response with its new cookie, and the widget asks again at once — with the old
+    cookie. Served, that request would read an empty session, and Django would answer it
+    by deleting or replacing the cookie: arriving after the new one, that signs the
+    shopper out again. ``session_replaced`` lets the chat routes refuse such a request
+    with 409 without touching the session, and the widget retries a moment later.
+    """
+    old = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if old:
+        cache.set(_replaced_key(old), 1, REPLACED_SECONDS)
+
+
+def session_replaced(request: HttpRequest) -> bool:
+    """The request carries a session cookie a sign-in or sign-out just replaced."""
+    old = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    return old is not None and cache.get(_replaced_key(old)) is not None
 
 
 def carry_guest_into_customer(
@@ -114,6 +143,7 @@ def _move_messages(guest: Conversation, target: Conversation) -> None:
 def _signed_in(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
     if request is None:
         return
+    mark_replaced(request)
     guest_id = session_guest_id(request)
     if guest_id is None:
         return
@@ -128,6 +158,7 @@ def _signed_in(sender: object, request: HttpRequest | None, user: object, **kwar
 def _signed_out(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
     if request is None:
         return
+    mark_replaced(request)
     forget_identity(request)
     session = getattr(request, "session", None)
     session_key = getattr(session, "session_key", None)

@@ -40,8 +40,10 @@ from .serializers import (
 )
 from .shop_settings import settings_for_shop
 from .shops import shop_id_for_request, shop_info
+from .signin import session_replaced
 
 DISABLED_MESSAGE = "The chat is switched off right now. Please try again later."
+SESSION_CHANGED_MESSAGE = "You have just signed in or out; please try again in a moment."
 GUEST_ROLES = {"visitor", "guest", "anonymous"}
 CUSTOMER_ROLES = {"customer", "user", "member"}
 
@@ -115,6 +117,10 @@ class ChatAPIView(APIView):
         return api_exception_handler
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Before DRF authenticates: that reads the session, and reading a replaced one
+        # makes Django answer with a cookie that undoes the sign-in (chatbot.signin).
+        if session_replaced(request._request):
+            raise ApiError(409, "session_changed", SESSION_CHANGED_MESSAGE, headers={"Retry-After": "1"})
         super().initial(request, *args, **kwargs)
         if not conf.get("CHATBOT_ENABLED"):
             raise ApiError(503, "chat_disabled", DISABLED_MESSAGE)

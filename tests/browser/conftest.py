@@ -40,7 +40,10 @@ XSS_PRODUCTS = [
 
 @pytest.fixture(scope="session")
 def site() -> Iterator[LiveSite]:
-    with LiveSite(env={"CHATBOT_ASSISTANT": "local", "REDIS_URL": "", "DEBUG": "false"}) as live:
+    # Every browser of the suite comes from 127.0.0.1: lift the per-address limits (their
+    # own tests are in tests/api/test_limits.py).
+    limits = {"CHATBOT_NEW_CONVERSATIONS_PER_HOUR": "10000", "CHATBOT_ADDRESS_RATE_LIMIT": "10000"}
+    with LiveSite(env={"CHATBOT_ASSISTANT": "local", "REDIS_URL": "", "DEBUG": "false", **limits}) as live:
         live.env["STATIC_ROOT"] = str(Path(live.tmp.name) / "static")
         live.manage("migrate", "--noinput")
         live.manage("load_demo")

@@ -205,3 +205,25 @@ def test_every_answer_names_the_identity_and_the_current_csrf_token(demo):
         TOKEN, {"shop": "demo"}, content_type="application/json", HTTP_X_CSRFTOKEN=fresh["X-CSRFToken"]
     )
     assert ok.status_code == 200 and ok.json()["userRole"] == "customer"
+
+
+def test_a_request_with_the_cookie_sign_in_just_replaced_is_told_to_retry_and_keeps_cookies(demo):
+    """The widget hears session.ended before the browser has the sign-in response's new
+    cookie and asks again with the old one. Answering that with a new guest (or Django's
+    cookie deletion) would land after the new cookie and sign the customer out."""
+    client = browser()
+    post(client, TOKEN, {})
+    old_session = client.cookies["sessionid"].value
+    old_csrf = client.cookies["csrftoken"].value
+    sign_in(client, "demo@example.com", "demo12345")
+    late = Client(enforce_csrf_checks=True)  # the same browser, a request already under way
+    late.cookies["sessionid"] = old_session
+    late.cookies["csrftoken"] = old_csrf
+    response = late.post(TOKEN, {"shop": "demo"}, content_type="application/json", HTTP_X_CSRFTOKEN=old_csrf)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "session_changed"
+    assert response["Retry-After"] == "1"
+    assert "sessionid" not in response.cookies  # neither deleted nor replaced
+    assert late.get("/api/chatbot/events?shop=demo").status_code == 409
+    # The browser, with the sign-in's cookie, is the customer.
+    assert post(client, TOKEN, {}).json()["userRole"] == "customer"
