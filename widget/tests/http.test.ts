@@ -88,4 +88,20 @@ describe("ChatApi", () => {
       "csrf-2",
     ]);
   });
+
+  it("on 409 session_changed waits, refreshes the CSRF token and retries once", async () => {
+    const { server, api } = setup();
+    const waited: number[] = [];
+    api.sleep = async (ms) => {
+      waited.push(ms);
+      server.csrf = "csrf-2"; // meanwhile the sign-in's answer arrived with its cookies
+    };
+    server.fetch.mockImplementationOnce(async () =>
+      jsonResponse(409, { error: { code: "session_changed", message: "again" } }, { "Retry-After": "1" }),
+    );
+    const res = await api.send("hello", "cm-1");
+    expect(res.message.text).toBe("hello");
+    expect(waited).toEqual([1000]);
+    expect(summary(server.calls)).toEqual(["GET history", "POST stream-message csrf-2"]);
+  });
 });

@@ -273,4 +273,25 @@ describe("stream transport", () => {
     s.transport.close();
     expect(s.client.disconnectUser).toHaveBeenCalled();
   });
+
+  it("switches Stream user and channel when a route answer names someone else", async () => {
+    const s = fakeStream();
+    await s.transport.connect();
+    expect(s.transport.userId).toBe("guest-1");
+    s.fetch.mockImplementation(async (url: string) => {
+      const customer = { ...TOKEN, userId: "c-1", userName: "Alex", channel: { type: "messaging", id: "demo-c-1" } };
+      const body = url === "/t" ? customer : { message: { id: "m2" } };
+      return new Response(JSON.stringify(body), {
+        status: url === "/t" ? 200 : 202,
+        headers: { "X-Chatbot-User": "c-1" },
+      });
+    });
+    await s.transport.send("hi", "cm-1"); // signed in meanwhile: the answer says c-1
+    await vi.waitFor(() => expect(s.events.some((e) => e.type === "identity")).toBe(true));
+    expect(s.events.find((e) => e.type === "identity")).toEqual({ type: "identity", userId: "c-1", userName: "Alex" });
+    expect(s.client.disconnectUser).toHaveBeenCalled();
+    expect(s.client.connectUser).toHaveBeenLastCalledWith({ id: "c-1", name: "Alex" }, expect.any(Function));
+    expect(s.client.channel).toHaveBeenLastCalledWith("messaging", "demo-c-1");
+    expect(s.transport.userId).toBe("c-1");
+  });
 });

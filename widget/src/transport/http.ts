@@ -31,7 +31,12 @@ async function parse<T>(res: Response): Promise<T> {
 const isCsrfFailure = (err: unknown): boolean =>
   err instanceof ChatHttpError && err.status === 403 && err.code === "csrf_failed";
 
+const isSessionChange = (err: unknown): err is ChatHttpError =>
+  err instanceof ChatHttpError && err.status === 409 && err.code === "session_changed";
+
 export class ChatApi {
+  /** Waits before a retry; tests pass one that does not. */
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   /**
    * Django rotates the CSRF token at sign-in, so `data-csrf-token` goes stale when the
    * shopper signs in from another tab; every chat response carries the current one.
@@ -71,6 +76,13 @@ export class ChatApi {
     try {
       return await once();
     } catch (err) {
+      if (isSessionChange(err)) {
+        // The browser is taking a new session cookie (a sign-in or sign-out just now):
+        // wait for it, then try once more (the CSRF token rotated too, so refresh it).
+        await this.sleep(Math.min(5, err.retryAfter || 1) * 1000);
+        await this.refreshCsrf();
+        return once();
+      }
       if (!isCsrfFailure(err)) throw err;
       // One GET hands us the fresh token in its header; then one more try, never a loop.
       await this.refreshCsrf();

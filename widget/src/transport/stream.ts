@@ -109,10 +109,41 @@ export class StreamTransport implements Transport {
     private readonly deps: StreamDeps,
   ) {
     this.api = new ChatApi(cfg, deps.fetch);
+    // Every route answer names who is chatting: a sign-in or sign-out (maybe in another
+    // tab) makes it someone else, whose Stream user and channel we must switch to.
+    this.api.onUser = (userId) => {
+      if (this.info && userId !== this.info.userId) void this.switchUser();
+    };
   }
 
   get userId(): string | undefined {
     return this.info?.userId;
+  }
+
+  private switching = false;
+
+  /** Reconnects as whoever the server says chats now, then tells the panel. */
+  private async switchUser(): Promise<void> {
+    if (this.switching) return;
+    this.switching = true;
+    try {
+      for (const s of this.subs.splice(0)) s.unsubscribe();
+      await this.client?.disconnectUser().catch(() => {});
+      this.client = null;
+      this.channel = null;
+      this.info = null;
+      this.ourIds.clear();
+      this.streamIds.clear();
+      await this.connect();
+      const info = this.info as TokenResponse | null;
+      if (info) {
+        for (const cb of this.listeners) cb({ type: "identity", userId: info.userId, userName: info.userName });
+      }
+    } catch {
+      for (const cb of this.listeners) cb({ type: "connection", state: "reconnecting" });
+    } finally {
+      this.switching = false;
+    }
   }
 
   /** Maps a Stream message onto the contract's Message, telling roles apart by user id. */
