@@ -23,9 +23,10 @@ from .helpers import (
 pytestmark = pytest.mark.browser
 
 SHOPS = {
-    # shop, greeting, order question, latest order, another customer's order, unknown order
-    "en": ("demo", "hello", "where is my order?", "NW-10047", "NW-10043", "NW-99999"),
-    "zh": ("demo-zh", "你好", "我的订单到哪了？", "ZH-20019", "ZH-20016", "ZH-99999"),
+    # shop, greeting, order question, latest order, asking about an order, another
+    # customer's order number, an unknown one
+    "en": ("demo", "hello", "where is my order?", "NW-10047", "status of order {}?", "NW-10043", "NW-99999"),
+    "zh": ("demo-zh", "你好", "我的订单到哪了？", "ZH-20019", "订单{}到哪了？", "ZH-20016", "ZH-99999"),
 }
 
 
@@ -54,7 +55,7 @@ def answer_to(pg: Page, text: str) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_signed_in_customer_is_named_and_gets_their_own_latest_order(page: Page, shot, lang: str) -> None:
-    shop, hello, question, latest, theirs, unknown = SHOPS[lang]
+    shop, hello, question, latest, about, theirs, unknown = SHOPS[lang]
     sign_in(page, "demo@example.com", "demo12345", f"/s/{shop}/")
     open_chat(page)
     assert chat_user(page).startswith("c")
@@ -62,9 +63,11 @@ def test_a_signed_in_customer_is_named_and_gets_their_own_latest_order(page: Pag
     answer = answer_to(page, question)
     assert latest in answer, answer
     shot(page, f"{lang}-order")
-    other = answer_to(page, f"{theirs}?")
-    nobody = answer_to(page, f"{unknown}?")
+    other = answer_to(page, about.format(theirs))
+    nobody = answer_to(page, about.format(unknown))
+    assert theirs in other and unknown in nobody  # read as order numbers, not declined
     assert other.replace(theirs, "#") == nobody.replace(unknown, "#"), (other, nobody)
+    assert not re.search(r"shipped|已发货|SF\d|ZT\d", other), other  # nothing of Sam's order
     shot(page, f"{lang}-other-customers-order")
 
 
