@@ -149,3 +149,20 @@ def test_a_fifth_stream_of_one_identity_is_refused_and_others_are_unaffected(sit
     finally:
         for s in streams[1:]:
             s.__exit__(None, None, None)
+
+
+def test_a_stream_whose_session_is_gone_ends_even_without_an_event(site):
+    """The backstop: a session deleted behind the chat's back (expired, cleared by the
+    host, signed out in a process that shares no event hub) ends its streams too."""
+    base = site.servers[0][1]
+    shopper = Browser(base)
+    shopper.sign_in("demo@example.com", "demo12345")
+    shopper.token()
+    key = shopper.http.cookies["sessionid"]
+    with shopper.events() as stream:
+        assert stream.ready.wait(5)
+        forget = f"Session.objects.filter(session_key={key!r}).delete()"
+        site.manage("shell", "-c", f"from django.contrib.sessions.models import Session; {forget}")
+        # Heartbeats come every second here; the check runs on every fourth.
+        assert stream.wait_for("session.ended", timeout=15)["data"] == {"reason": "session_gone"}
+        wait_closed(stream)
