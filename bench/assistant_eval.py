@@ -65,7 +65,8 @@ def setup(configured_db: bool) -> None:
 def ask(shop_id: str, message: str, customer: str | None = None, history=(), state=None, assistant=None):
     from chatbot.adapters import get_adapter
     from chatbot.assistants import get_assistant
-    from chatbot.assistants.base import AssistantContext, ChatTurn, Shopper
+    from chatbot.assistants.base import AssistantContext
+    from chatbot.vocabulary import ChatTurn, Shopper
 
     adapter = get_adapter()
     shop = adapter.get_shop(shop_id)

@@ -141,8 +141,9 @@ def child(backend: str, count: int, rounds: int) -> dict:
     call_command("migrate", verbosity=0)
     from chatbot.adapters import get_adapter
     from chatbot.assistants import get_assistant
-    from chatbot.assistants.base import AssistantContext, Shopper
+    from chatbot.assistants.base import AssistantContext
     from chatbot.knowledge import index as knowledge_index
+    from chatbot.vocabulary import Shopper
     from storefront.models import FaqEntry, Shop
 
     rng = random.Random(42)

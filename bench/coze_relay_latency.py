@@ -118,7 +118,8 @@ def main() -> None:
     from chatbot import conf
     from chatbot.adapters import ShopAdapter, ShopInfo
     from chatbot.assistants import get_assistant
-    from chatbot.assistants.base import AssistantContext, Shopper, TextDelta
+    from chatbot.assistants.base import AssistantContext
+    from chatbot.vocabulary import Shopper, TextDelta
 
     conf.get_config.cache_clear()
     delays_ms: list[float] = []

@@ -53,7 +53,7 @@ def log_startup() -> threading.Thread | None:
         logger.info("Chatbot extension with Stream Chat loaded")
         logger.info("Initializing Stream Chat service...")
         try:
-            from . import stream_service
+            from .engines.stream import client as stream_service
 
             stream_service.get_client()  # offline: checks the settings and builds the client
         except Exception as exc:
@@ -85,7 +85,7 @@ def log_startup() -> threading.Thread | None:
 def _ensure_assistant_user(shop_id: str) -> None:
     from django.db import close_old_connections
 
-    from . import stream_service
+    from .engines.stream import client as stream_service
 
     try:
         user_id = stream_service.ensure_assistant_user(shop_id)

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .assistants.base import Shopper
 from .models import Conversation
+from .vocabulary import Shopper
 
 
 def conversation_for(shop_id: str, shopper: Shopper, *, create: bool = True) -> Conversation | None:

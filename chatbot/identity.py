@@ -23,7 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from .adapters import get_adapter
-from .assistants.base import Shopper
+from .vocabulary import Shopper
 
 SESSION_GUEST_KEY = "chatbot.guest"
 

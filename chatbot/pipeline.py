@@ -19,9 +19,13 @@ from django.utils import timezone
 from . import jobs
 from .adapters import get_adapter
 from .assistants import assistant_for_shop
-from .assistants.base import (
-    AssistantContext,
-    AssistantError,
+from .assistants.base import AssistantContext, AssistantError
+from .engines import get_engine
+from .models import Conversation, Message
+from .shop_settings import settings_for_shop
+from .shops import shop_info
+from .stop import request_stop, stop_requested
+from .vocabulary import (
     ChatTurn,
     FinalReply,
     HandoffRequested,
@@ -32,11 +36,6 @@ from .assistants.base import (
     TextDelta,
     Thinking,
 )
-from .engines import get_engine
-from .models import Conversation, Message
-from .shop_settings import settings_for_shop
-from .shops import shop_info
-from .stop import request_stop, stop_requested
 
 __all__ = ["receive_shopper_message", "request_stop", "retry_reply", "run_reply", "stop_requested"]
 

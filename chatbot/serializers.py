@@ -1,5 +1,5 @@
-"""JSON shapes of the chat API (docs/contracts.md): requests validated by DRF
-serializers, stored messages rendered by ``message_json``."""
+"""Request bodies of the chat API (docs/contracts.md), validated by DRF serializers.
+Stored messages are rendered by ``chatbot.wire.message_json``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from rest_framework import serializers
 
 from . import conf
-from .models import Message
 
 
 class ShopField(serializers.CharField):
@@ -57,18 +56,3 @@ class StopRequestSerializer(serializers.Serializer):
 
 def max_message_chars() -> int:
     return int(conf.get("CHATBOT_MAX_MESSAGE_CHARS"))
-
-
-def message_json(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.pk,
-        "clientMessageId": message.client_message_id,
-        "role": message.role,
-        "text": message.text,
-        "status": message.status,
-        "replyTo": message.reply_to_id,
-        "createdAt": message.created_at.isoformat() if message.created_at else None,
-        "products": message.products or [],
-        "quickReplies": message.quick_replies or [],
-        "handoff": message.handoff,
-    }

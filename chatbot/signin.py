@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -28,7 +29,7 @@ from django.http import HttpRequest
 
 from .adapters import get_adapter
 from .conversations import forget_ref
-from .events import get_hub
+from .engines import get_engine
 from .identity import SESSION_GUEST_KEY, customer_chat_id, forget_identity, session_guest_id
 from .models import Conversation
 
@@ -49,17 +50,13 @@ def end_streams(conversation_ids: list[int], reason: str, session_key: str | Non
     """Tell the open event streams of these conversations that their session ended.
     With ``session_key``, only the streams opened with that session end (the customer's
     other devices stay signed in)."""
-    data: dict[str, object] = {"reason": reason, "at": time.time()}
+    data: dict[str, Any] = {"reason": reason, "at": time.time()}
     if session_key:
         data["sid"] = session_fingerprint(session_key)
-    hub = get_hub()
-    for pk in conversation_ids:
-        try:
-            hub.publish(pk, SESSION_ENDED, data)
-        except Exception:  # a hub outage must not break signing in or out
-            logger.warning(
-                "could not tell conversation %s's streams that its session ended", pk, exc_info=True
-            )
+    try:
+        get_engine().end_sessions(conversation_ids, data)
+    except Exception:  # a hub outage must not break signing in or out
+        logger.warning("could not tell conversations %s their session ended", conversation_ids, exc_info=True)
 
 
 REPLACED_SECONDS = 120

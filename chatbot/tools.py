@@ -28,10 +28,11 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from .adapters import FaqInfo, OrderInfo, ProductInfo
-from .assistants.base import AssistantContext, ProductCard
+from .assistants.base import AssistantContext
 from .knowledge.index import Concept, Hit, ShopIndex, shop_index
 from .knowledge.lexicon import TOPIC_QUERY
 from .knowledge.text import clean
+from .vocabulary import ProductCard
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import event_stream, views, webhooks
+from . import views
+from .engines.local import views as local_views
+from .engines.stream import webhook as stream_webhook
 
 app_name = "chatbot"
 
@@ -9,7 +11,7 @@ urlpatterns = [
     path("api/chatbot/stream-message", views.MessageView.as_view(), name="message"),
     path("api/chatbot/stop", views.StopView.as_view(), name="stop"),
     path("api/chatbot/history", views.HistoryView.as_view(), name="history"),
-    path("api/chatbot/events", event_stream.events_view, name="events"),
-    path("api/chatbot/webhooks/stream", webhooks.stream_webhook, name="stream-webhook"),
+    path("api/chatbot/events", local_views.events_view, name="events"),
+    path("api/chatbot/webhooks/stream", stream_webhook.stream_webhook, name="stream-webhook"),
     path("api/chatbot/schema", views.SchemaView.as_view(), name="schema"),
 ]

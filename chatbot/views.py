@@ -36,11 +36,11 @@ from .serializers import (
     StopRequestSerializer,
     TokenRequestSerializer,
     max_message_chars,
-    message_json,
 )
 from .shop_settings import settings_for_shop
 from .shops import shop_id_for_request, shop_info
 from .signin import session_replaced
+from .wire import message_json
 
 DISABLED_MESSAGE = "The chat is switched off right now. Please try again later."
 SESSION_CHANGED_MESSAGE = "You have just signed in or out; please try again in a moment."

@@ -31,15 +31,8 @@ import requests
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
 from ..sse import json_object
-from .base import (
-    AssistantContext,
-    AssistantEvent,
-    FinalReply,
-    ProductCards,
-    QuickReplies,
-    TextDelta,
-    Thinking,
-)
+from ..vocabulary import AssistantEvent, FinalReply, ProductCards, QuickReplies, TextDelta, Thinking
+from .base import AssistantContext
 from .coze_auth import CozeAuth, auth_from_settings
 from .http import RemoteAssistant, ShopToolBridge, UpstreamError, is_cancelled
 

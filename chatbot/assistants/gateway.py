@@ -26,9 +26,8 @@ import requests
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
 from ..sse import json_object
-from .base import (
+from ..vocabulary import (
     INTENTS,
-    AssistantContext,
     AssistantEvent,
     FinalReply,
     HandoffRequested,
@@ -38,6 +37,7 @@ from .base import (
     TextDelta,
     Thinking,
 )
+from .base import AssistantContext
 from .http import RemoteAssistant, UpstreamError, cards_in, is_cancelled
 
 

@@ -37,15 +37,8 @@ import urllib3
 from .. import tools
 from ..exceptions import VendorError
 from ..sse import SSEEvent, iter_sse
-from .base import (
-    AssistantContext,
-    AssistantError,
-    AssistantEvent,
-    HandoffRequested,
-    ProductCard,
-    ProductCards,
-    ShopAssistant,
-)
+from ..vocabulary import AssistantEvent, HandoffRequested, ProductCard, ProductCards
+from .base import AssistantContext, AssistantError, ShopAssistant
 
 logger = logging.getLogger("chatbot.assistants")
 

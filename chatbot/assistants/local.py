@@ -25,19 +25,17 @@ from ..knowledge.lexicon import ASPECTS, COLOURS
 from ..knowledge.phrases import colour_name, money, order_status_name, say, stock_state
 from ..knowledge.prices import PriceQuery, parse_prices
 from ..knowledge.text import chunk_for_streaming, clean, detect_language, latin_words
-from .base import (
-    AssistantContext,
-    AssistantError,
+from ..vocabulary import (
     AssistantEvent,
     FinalReply,
     HandoffRequested,
     ProductCard,
     ProductCards,
     QuickReplies,
-    ShopAssistant,
     TextDelta,
     Thinking,
 )
+from .base import AssistantContext, AssistantError, ShopAssistant
 
 logger = logging.getLogger(__name__)
 

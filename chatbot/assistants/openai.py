@@ -31,14 +31,8 @@ import requests
 
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
-from .base import (
-    AssistantContext,
-    AssistantEvent,
-    FinalReply,
-    ProductCards,
-    TextDelta,
-    Thinking,
-)
+from ..vocabulary import AssistantEvent, FinalReply, ProductCards, TextDelta, Thinking
+from .base import AssistantContext
 from .http import RemoteAssistant, ShopToolBridge, UpstreamError, is_cancelled
 
 logger = logging.getLogger("chatbot.assistants.openai")

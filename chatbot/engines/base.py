@@ -1,8 +1,9 @@
 """The chat-engine seam: where messages live and how they reach the browser.
 
-One module per engine (``local``, ``stream``), each exporting one :class:`ChatEngine`
-subclass. The reply pipeline (``chatbot.pipeline``) talks to engines only through this
-interface; views use ``session_payload`` for the token route.
+One package per engine (``local``, ``stream``), each exporting one :class:`ChatEngine`
+subclass and owning everything of its engine (see docs/engines.md). The reply pipeline
+(``chatbot.pipeline``) talks to engines only through this interface; views use
+``session_payload`` for the token route.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..assistants.base import FinalReply, ProductCard, Shopper
     from ..models import Conversation, Message
+    from ..vocabulary import FinalReply, ProductCard, Shopper
 
 
 class ReplyWriter:
@@ -68,3 +69,10 @@ class ChatEngine:
         """Start streaming the assistant message ``reply`` (already stored, status
         pending)."""
         raise NotImplementedError
+
+    def end_sessions(self, conversation_ids: Sequence[int], data: dict[str, Any]) -> None:
+        """The identity these conversations' open connections were made for changed (a
+        sign-in or sign-out, ``chatbot.signin``): tell them, so the widget re-identifies.
+        ``data`` is the ``session.ended`` payload. Engines whose widget learns it another
+        way (Stream: the ``X-Chatbot-User`` header of the next route answer) do nothing."""
+        return None

@@ -13,17 +13,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from chatbot.adapters import FaqInfo, OrderInfo, ProductInfo, ShopAdapter, ShopInfo
-from chatbot.assistants.base import (
-    AssistantContext,
-    AssistantError,
-    FinalReply,
-    ProductCard,
-    ProductCards,
-    QuickReplies,
-    ShopAssistant,
-    TextDelta,
-    Thinking,
-)
+from chatbot.assistants.base import AssistantContext, AssistantError, ShopAssistant
+from chatbot.vocabulary import FinalReply, ProductCard, ProductCards, QuickReplies, TextDelta, Thinking
 
 SHOPS = {
     "acme": ShopInfo("acme", "Acme Outfitters", "USD", "en", "/s/acme/"),

@@ -113,7 +113,8 @@ def test_csrf_is_enforced_on_messages(visitor, assistant):
 
 @pytest.mark.django_db
 def test_handoff_pauses_the_assistant(visitor, monkeypatch):
-    from chatbot.assistants.base import FinalReply, HandoffRequested, ShopAssistant, TextDelta
+    from chatbot.assistants.base import ShopAssistant
+    from chatbot.vocabulary import FinalReply, HandoffRequested, TextDelta
 
     class Handing(ShopAssistant):
         def reply(self, context):

@@ -7,7 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 from chatbot.adapters import FaqInfo, OrderInfo, OrderLineInfo, ProductInfo, ShopAdapter, ShopInfo
-from chatbot.assistants.base import AssistantContext, ChatTurn, Shopper
+from chatbot.assistants.base import AssistantContext
+from chatbot.vocabulary import ChatTurn, Shopper
 
 UTC = dt.UTC
 

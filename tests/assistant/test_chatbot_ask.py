@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from chatbot.assistants.base import INTENTS, AssistantError
+from chatbot.assistants.base import AssistantError
 from chatbot.assistants.local import LocalShopAssistant
+from chatbot.vocabulary import INTENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,8 @@ import time
 import pytest
 
 from chatbot.assistants import get_assistant
-from chatbot.assistants.base import (
+from chatbot.assistants.local import LocalShopAssistant
+from chatbot.vocabulary import (
     INTENTS,
     FinalReply,
     HandoffRequested,
@@ -15,7 +16,6 @@ from chatbot.assistants.base import (
     TextDelta,
     Thinking,
 )
-from chatbot.assistants.local import LocalShopAssistant
 
 EN_SKUS = {"EN-JKT-1", "EN-JKT-2", "EN-JKT-3", "EN-SHO-1", "EN-SHO-2", "EN-BAG-1", "EN-BAG-2"}
 

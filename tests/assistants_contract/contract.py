@@ -9,14 +9,8 @@ import logging
 
 import pytest
 
-from chatbot.assistants.base import (
-    AssistantError,
-    FinalReply,
-    ProductCards,
-    ShopAssistant,
-    TextDelta,
-    Thinking,
-)
+from chatbot.assistants.base import AssistantError, ShopAssistant
+from chatbot.vocabulary import FinalReply, ProductCards, TextDelta, Thinking
 
 from .fakes import DEMO_CUSTOMER, OTHER_ORDER, OTHER_ORDER_SECRETS, TENT, make_context
 

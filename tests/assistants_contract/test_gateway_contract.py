@@ -10,8 +10,8 @@ import pytest
 
 from chatbot import tools
 from chatbot.assistants import get_assistant
-from chatbot.assistants.base import ProductCards
 from chatbot.assistants.http import RetryPolicy
+from chatbot.vocabulary import ProductCards
 
 from . import brain
 from .contract import AssistantContract, final_of, run

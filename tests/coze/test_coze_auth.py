@@ -5,9 +5,10 @@ import jwt
 import pytest
 import responses
 
-from chatbot.assistants.base import AssistantError, FinalReply
+from chatbot.assistants.base import AssistantError
 from chatbot.assistants.coze_auth import JWTOAuth, PersonalTokenAuth, auth_from_settings, load_private_key
 from chatbot.exceptions import ChatbotImproperlyConfigured
+from chatbot.vocabulary import FinalReply
 from tests.assistants_contract.contract import run
 from tests.assistants_contract.keys import key_pair, private_key_body
 

@@ -4,8 +4,10 @@ import threading
 import pytest
 
 from chatbot.assistants import get_assistant
-from chatbot.assistants.base import (
-    AssistantError,
+from chatbot.assistants.base import AssistantError
+from chatbot.assistants.coze import STATE_CHAT, STATE_CONVERSATION
+from chatbot.exceptions import ChatbotImproperlyConfigured
+from chatbot.vocabulary import (
     ChatTurn,
     FinalReply,
     HandoffRequested,
@@ -14,8 +16,6 @@ from chatbot.assistants.base import (
     TextDelta,
     Thinking,
 )
-from chatbot.assistants.coze import STATE_CHAT, STATE_CONVERSATION
-from chatbot.exceptions import ChatbotImproperlyConfigured
 from tests.assistants_contract.contract import final_of
 from tests.assistants_contract.fake_coze import LOGID
 from tests.assistants_contract.fakes import make_context

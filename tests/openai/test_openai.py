@@ -4,8 +4,9 @@ import pytest
 
 from chatbot import tools
 from chatbot.assistants import get_assistant
-from chatbot.assistants.base import AssistantError, ChatTurn, ProductCards, TextDelta, Thinking
+from chatbot.assistants.base import AssistantError
 from chatbot.exceptions import ChatbotImproperlyConfigured
+from chatbot.vocabulary import ChatTurn, ProductCards, TextDelta, Thinking
 from tests.assistants_contract.contract import final_of
 from tests.assistants_contract.fake_openai import chunk
 from tests.assistants_contract.fakes import make_context

@@ -15,8 +15,8 @@ import pytest
 import responses
 from django.test import override_settings
 
-from chatbot import stream_service
 from chatbot.engines import stream as stream_engine
+from chatbot.engines.stream import client as stream_service
 
 API_KEY = "test-key"
 API_SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz"

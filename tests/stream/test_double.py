@@ -11,9 +11,9 @@ from django.test import override_settings
 from stream_chat import StreamChat
 from stream_chat.base.exceptions import StreamAPIException
 
-from chatbot.assistants.base import FinalReply, Shopper
 from chatbot.engines.stream import StreamEngine
 from chatbot.models import Message
+from chatbot.vocabulary import FinalReply, Shopper
 from tests.doubles.stream_double import StreamDouble
 
 from .conftest import API_KEY, API_SECRET

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from chatbot import stop
-from chatbot.assistants.base import FinalReply, ProductCard
 from chatbot.engines.stream import StreamEngine, StreamReplyWriter
 from chatbot.models import Message
+from chatbot.vocabulary import FinalReply, ProductCard
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +193,7 @@ def test_final_update_waits_out_a_429_then_succeeds(stream_api, conversation, re
 
 
 def test_5xx_is_retried_a_bounded_number_of_times_then_fails_visibly(stream_api, conversation, reply, clock):
-    from chatbot.stream_service import RETRY_ATTEMPTS, StreamError
+    from chatbot.engines.stream.client import RETRY_ATTEMPTS, StreamError
 
     writer = StreamEngine().open_reply(conversation, reply)
     writer.delta("hello")

@@ -1,4 +1,4 @@
-"""``chatbot.stream_service``: ids, the lazy client, retries."""
+"""``chatbot.engines.stream.client``: ids, the lazy client, retries."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 import requests
 from django.test import override_settings
 
-from chatbot import stream_service
+from chatbot.engines.stream import client as stream_service
+from chatbot.engines.stream.client import StreamCallError, StreamError, call, stream_safe_id
 from chatbot.exceptions import ChatbotImproperlyConfigured
-from chatbot.stream_service import StreamCallError, StreamError, call, stream_safe_id
 
 
 @pytest.mark.parametrize(

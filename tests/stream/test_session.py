@@ -9,9 +9,9 @@ import pytest
 import responses
 from django.test import override_settings
 
-from chatbot import stream_service
-from chatbot.assistants.base import Shopper
 from chatbot.engines.stream import StreamEngine
+from chatbot.engines.stream import client as stream_service
+from chatbot.vocabulary import Shopper
 
 from .conftest import API_KEY, API_SECRET, BASE_URL
 

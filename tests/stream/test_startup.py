@@ -7,7 +7,8 @@ import logging
 import pytest
 from django.test import override_settings
 
-from chatbot import apps, stream_service
+from chatbot import apps
+from chatbot.engines.stream import client as stream_service
 
 
 @pytest.mark.parametrize(

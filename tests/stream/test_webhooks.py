@@ -9,9 +9,11 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from chatbot import pipeline, webhooks
-from chatbot.assistants.base import AssistantError, FinalReply, ShopAssistant, TextDelta, Thinking
+from chatbot import pipeline
+from chatbot.assistants.base import AssistantError, ShopAssistant
+from chatbot.engines.stream import webhook as webhooks
 from chatbot.models import Message, WebhookDelivery
+from chatbot.vocabulary import FinalReply, TextDelta, Thinking
 
 from .conftest import API_SECRET, gzipped, sign
 
@@ -235,7 +237,7 @@ def test_work_runs_after_the_answer_in_thread_mode(client, stream_settings, conv
 
 
 def test_hashed_channel_ids_still_map_to_their_conversation(stream_settings, db, shop, received):
-    from chatbot import stream_service
+    from chatbot.engines.stream import client as stream_service
     from chatbot.models import Conversation
 
     conversation = Conversation.objects.create(shop_id="demo", chat_user_id="Odd.User@Mail", display_name="O")

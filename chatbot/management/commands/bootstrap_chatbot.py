@@ -16,12 +16,12 @@ from urllib.parse import urlparse
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import conf
-from ... import stream_service as stream
 from ...adapters import get_adapter
+from ...engines.stream import client as stream
 from ...shop_settings import settings_for_shop
 
 WEBHOOK_PATH = "/api/chatbot/webhooks/stream"
-# What our webhook acts on (chatbot.webhooks.HANDLED_EVENTS); everything else would be
+# What our webhook acts on (chatbot.engines.stream.webhook.HANDLED_EVENTS); everything else would be
 # traffic we throw away.
 WEBHOOK_EVENTS = ["message.new", "ai_indicator.stop"]
 # Fields Stream adds to a hook it returns and does not take back.

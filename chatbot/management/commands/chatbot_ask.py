@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatbot.adapters import get_adapter
 from chatbot.assistants import assistant_for_shop, get_assistant
-from chatbot.assistants.base import AssistantContext, AssistantError, Shopper
+from chatbot.assistants.base import AssistantContext, AssistantError
 from chatbot.exceptions import ChatbotImproperlyConfigured
+from chatbot.vocabulary import Shopper
 
 
 class Command(BaseCommand):

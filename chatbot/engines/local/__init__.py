@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 
-from ..events import get_hub
-from ..serializers import message_json
-from ..stop import stop_requested
-from .base import ChatEngine, ReplyWriter
+from ...stop import stop_requested
+from ...wire import message_json
+from ..base import ChatEngine, ReplyWriter
+from .hub import get_hub
 
 if TYPE_CHECKING:
-    from ..assistants.base import FinalReply, ProductCard, Shopper
-    from ..models import Conversation, Message
+    from ...models import Conversation, Message
+    from ...vocabulary import FinalReply, ProductCard, Shopper
 
 
 class LocalReplyWriter(ReplyWriter):
@@ -92,3 +92,8 @@ class LocalEngine(ChatEngine):
 
     def open_reply(self, conversation: Conversation, reply: Message) -> ReplyWriter:
         return LocalReplyWriter(conversation, reply)
+
+    def end_sessions(self, conversation_ids: Sequence[int], data: dict[str, Any]) -> None:
+        hub = get_hub()
+        for pk in conversation_ids:
+            hub.publish(pk, "session.ended", data)

@@ -33,13 +33,14 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 
-from . import conf, events
-from .conversations import conversation_for
-from .exceptions import error_body
-from .identity import identify
-from .shop_settings import settings_for_shop
-from .shops import shop_id_for_request, shop_info
-from .signin import SESSION_ENDED, session_fingerprint, session_replaced
+from ... import conf
+from ...conversations import conversation_for
+from ...exceptions import error_body
+from ...identity import identify
+from ...shop_settings import settings_for_shop
+from ...shops import shop_id_for_request, shop_info
+from ...signin import SESSION_ENDED, session_fingerprint, session_replaced
+from . import hub as events
 
 DISABLED_MESSAGE = "The chat is switched off right now. Please try again later."
 SESSION_CHECK_HEARTBEATS = 4  # the session backstop runs on every 4th heartbeat (1 min at 15 s)

@@ -1,7 +1,7 @@
 """The Stream Chat engine: the browser talks to Stream with a user token from the token
 route; the server posts the shopper's message and streams the assistant's reply into the
 channel (placeholder, ``ai_indicator.*`` events, coalesced partial updates, one final
-persistent update). Every call to Stream goes through ``chatbot.stream_service``.
+persistent update). Every call to Stream goes through ``chatbot.engines.stream.client``.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 import requests
 from stream_chat.base.exceptions import StreamAPIException
 
-from .. import conf
-from .. import stream_service as stream
-from ..models import Message
-from .base import ChatEngine, ReplyWriter
+from ... import conf
+from ...models import Message
+from ..base import ChatEngine, ReplyWriter
+from . import client as stream
 
 if TYPE_CHECKING:
-    from ..assistants.base import FinalReply, ProductCard, Shopper
-    from ..models import Conversation
+    from ...models import Conversation
+    from ...vocabulary import FinalReply, ProductCard, Shopper
 
 logger = logging.getLogger("chatbot")
 
@@ -199,7 +199,7 @@ class StreamReplyWriter(ReplyWriter):
         now = stream.clock.monotonic()
         if now - self._stop_checked_at >= self.STOP_CHECK_INTERVAL:
             self._stop_checked_at = now
-            from ..stop import stop_requested
+            from ...stop import stop_requested
 
             self._stopped = stop_requested(self.reply_id)
         return self._stopped

@@ -23,10 +23,10 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import conf, jobs
-from . import stream_service as stream
-from .exceptions import error_body
-from .models import Conversation, Message, WebhookDelivery
+from ... import conf, jobs
+from ...exceptions import error_body
+from ...models import Conversation, Message, WebhookDelivery
+from . import client as stream
 
 logger = logging.getLogger("chatbot")
 
@@ -138,7 +138,7 @@ def conversation_for_event(event: dict[str, Any]) -> Conversation | None:
     channel_id = _channel_id(event)
     if not channel_id:
         return None
-    from .conversations import conversation_for_channel
+    from ...conversations import conversation_for_channel
 
     conversation = conversation_for_channel(channel_id)
     if conversation is not None:
@@ -182,7 +182,7 @@ def handle_message_new(event: dict[str, Any]) -> None:
     if known.exists():
         return  # came through our message route, already stored and answered
     max_chars = int(conf.get("CHATBOT_MAX_MESSAGE_CHARS"))
-    from . import pipeline
+    from ... import pipeline
 
     pipeline.receive_shopper_message(
         conversation, text[:max_chars], client_message_id, deliver=False, engine_message_id=message_id[:80]
@@ -206,6 +206,6 @@ def handle_stop(event: dict[str, Any]) -> None:
         )
     if reply is None:
         return
-    from . import pipeline
+    from ... import pipeline
 
     pipeline.request_stop(reply.pk)

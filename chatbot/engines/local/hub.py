@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from . import conf
+from ... import conf
 
 logger = logging.getLogger("chatbot.events")
 

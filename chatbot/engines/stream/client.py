@@ -23,13 +23,13 @@ from requests.structures import CaseInsensitiveDict
 from stream_chat import StreamChat
 from stream_chat.base.exceptions import StreamAPIException
 
-from . import conf
-from .exceptions import ChatbotImproperlyConfigured, VendorError
+from ... import conf
+from ...exceptions import ChatbotImproperlyConfigured, VendorError
 
 if TYPE_CHECKING:
     from stream_chat.types.stream_response import StreamResponse
 
-    from .models import Conversation
+    from ...models import Conversation
 
 logger = logging.getLogger("chatbot")
 
@@ -277,7 +277,7 @@ def message_id_for(channel_id: str, local_id: str) -> str:
 
 
 def _shop_name(shop_id: str) -> str:
-    from .shops import shop_info
+    from ...shops import shop_info
 
     try:
         info = shop_info(shop_id)

@@ -1,0 +1,25 @@
+"""The contract's JSON for a stored message (docs/contracts.md, "Message"): what the
+routes answer and what every engine delivers. Engine-neutral, so engines need nothing of
+the web layer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Message
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "clientMessageId": message.client_message_id,
+        "role": message.role,
+        "text": message.text,
+        "status": message.status,
+        "replyTo": message.reply_to_id,
+        "createdAt": message.created_at.isoformat() if message.created_at else None,
+        "products": message.products or [],
+        "quickReplies": message.quick_replies or [],
+        "handoff": message.handoff,
+    }
