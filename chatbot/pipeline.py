@@ -221,33 +221,43 @@ def run_reply(reply_id: int) -> None:
     try:
         writer.thinking()
         context = build_context(conversation, reply.reply_to)
+        # The one stop mechanism: the assistant asks the same flag the writer reads.
+        context.stop_requested = lambda: writer.stop_requested
         assistant = assistant_for_shop(conversation.shop_id)
         _release_connection()
-        for event in assistant.reply(context):
-            if connection.connection is not None:
-                _release_connection()  # a tool read the shop: give the connection back now
-            if writer.stop_requested:
-                stopped = True
-                break
-            if isinstance(event, TextDelta):
-                if event.text:
-                    parts.append(event.text)
-                    writer.delta(event.text)
-            elif isinstance(event, ProductCards):
-                cards = event.products
-                writer.products(cards)
-            elif isinstance(event, QuickReplies):
-                options = event.options
-                writer.quick_replies(options)
-            elif isinstance(event, HandoffRequested):
-                handoff = True
-                # The assistant's reason is for logs; the shopper gets the shop's notice.
-                logger.info("Reply %s hands over to a person: %s", reply_id, event.reason)
-                writer.handoff(handoff_notice(conversation.shop_id, language))
-            elif isinstance(event, Thinking):
-                writer.thinking()
-            elif isinstance(event, FinalReply):
-                final = event
+        events = assistant.reply(context)
+        try:
+            for event in events:
+                if connection.connection is not None:
+                    _release_connection()  # a tool read the shop: give the connection back now
+                if writer.stop_requested:
+                    stopped = True
+                    break
+                if isinstance(event, TextDelta):
+                    if event.text:
+                        parts.append(event.text)
+                        writer.delta(event.text)
+                elif isinstance(event, ProductCards):
+                    cards = event.products
+                    writer.products(cards)
+                elif isinstance(event, QuickReplies):
+                    options = event.options
+                    writer.quick_replies(options)
+                elif isinstance(event, HandoffRequested):
+                    handoff = True
+                    # The assistant's reason is for logs; the shopper gets the shop's notice.
+                    logger.info("Reply %s hands over to a person: %s", reply_id, event.reason)
+                    writer.handoff(handoff_notice(conversation.shop_id, language))
+                elif isinstance(event, Thinking):
+                    writer.thinking()
+                elif isinstance(event, FinalReply):
+                    final = event
+        finally:
+            # Stopped, failed or done: the assistant's generator ends now, so its cleanup
+            # (closing an upstream stream, cancelling a remote chat) runs at once.
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
         if final is None:
             if not stopped:
                 raise AssistantError("The assistant ended without a final reply.", code="no_reply")

@@ -9,7 +9,7 @@ reply pipeline forwards them to the chat engine as they come. The last event is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +29,12 @@ class AssistantContext:
     # Per-conversation memory an assistant may read and write (e.g. Coze's conversation
     # id); the pipeline persists it on the conversation after the reply.
     state: dict[str, Any] = field(default_factory=dict)
-    # Set by the pipeline when the shopper pressed "stop"; assistants check it between
-    # chunks and end early.
-    cancelled: Any = None  # threading.Event | None
+    # True once the shopper pressed "stop". The pipeline wires it to the engine writer's
+    # ``stop_requested`` (the flag ``chatbot.stop.request_stop`` sets): the one stop
+    # mechanism. Assistants check it between chunks and upstream events, end early and
+    # cancel upstream work; the pipeline stops forwarding and closes the reply generator
+    # (so ``finally`` blocks run) whether or not the assistant noticed.
+    stop_requested: Callable[[], bool] = field(default=lambda: False)
 
 
 class AssistantError(Exception):

@@ -34,7 +34,7 @@ from ..sse import json_object
 from ..vocabulary import AssistantEvent, FinalReply, ProductCards, QuickReplies, TextDelta, Thinking
 from .base import AssistantContext
 from .coze_auth import CozeAuth, auth_from_settings
-from .http import RemoteAssistant, ShopToolBridge, UpstreamError, is_cancelled
+from .http import RemoteAssistant, ShopToolBridge, UpstreamError
 
 logger = logging.getLogger("chatbot.assistants.coze")
 
@@ -100,6 +100,12 @@ class CozeAssistant(RemoteAssistant):
         turn = _Turn(bridge=ShopToolBridge(context))
         try:
             yield from self._converse(context, turn)
+        except GeneratorExit:
+            # The pipeline stopped reading (the shopper pressed stop): Coze would go on
+            # generating, and billing, the rest of the answer.
+            if context.stop_requested():
+                self._cancel_chat(str(context.state.get(STATE_CONVERSATION) or ""), turn.chat_id)
+            raise
         except UpstreamError as exc:
             exc.logid = exc.logid or turn.logid
             self.log_failure(exc, "chat")
@@ -109,7 +115,7 @@ class CozeAssistant(RemoteAssistant):
             yield QuickReplies(tuple(turn.follow_ups))
         bridge = turn.bridge
         text = turn.text()
-        if not text and not bridge.handoff and not is_cancelled(context):
+        if not text and not bridge.handoff and not context.stop_requested():
             empty = UpstreamError(
                 "Coze finished without an answer.", vendor=self.vendor, code="empty_answer", retryable=True
             )
@@ -136,7 +142,7 @@ class CozeAssistant(RemoteAssistant):
             tool_calls: list[dict[str, Any]] | None = None
             with contextlib.closing(self.iter_events(response)) as events:
                 for sse in events:
-                    if is_cancelled(context):
+                    if context.stop_requested():
                         self._cancel_chat(conversation_id, turn.chat_id)
                         return
                     kind = sse.event

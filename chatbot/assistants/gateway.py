@@ -38,7 +38,7 @@ from ..vocabulary import (
     Thinking,
 )
 from .base import AssistantContext
-from .http import RemoteAssistant, UpstreamError, cards_in, is_cancelled
+from .http import RemoteAssistant, UpstreamError, cards_in
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -81,7 +81,7 @@ class GatewayAssistant(RemoteAssistant):
             handoff = False
             with contextlib.closing(self.iter_events(response)) as events:
                 for sse in events:
-                    if is_cancelled(context):
+                    if context.stop_requested():
                         return
                     data = json_object(sse.data)
                     if sse.event == "delta" and data.get("text"):

@@ -282,12 +282,6 @@ def iter_body_chunks(response: requests.Response, size: int = 65536) -> Iterator
         yield data
 
 
-def is_cancelled(context: AssistantContext) -> bool:
-    """The shopper pressed stop (the pipeline sets ``context.cancelled``)."""
-    flag = context.cancelled
-    return bool(flag is not None and flag.is_set())
-
-
 def _json_or_none(response: requests.Response) -> Any:
     try:
         return response.json()

@@ -110,7 +110,7 @@ class LocalShopAssistant(ShopAssistant):
                 "The shop assistant could not read the shop's data.", retryable=True, code="local_failed"
             ) from exc
         for chunk in chunk_for_streaming(answer.text, self.chunk_chars):
-            if context.cancelled is not None and context.cancelled.is_set():
+            if context.stop_requested():
                 break
             yield TextDelta(chunk)
         if answer.cards:

@@ -33,7 +33,7 @@ from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
 from ..vocabulary import AssistantEvent, FinalReply, ProductCards, TextDelta, Thinking
 from .base import AssistantContext
-from .http import RemoteAssistant, ShopToolBridge, UpstreamError, is_cancelled
+from .http import RemoteAssistant, ShopToolBridge, UpstreamError
 
 logger = logging.getLogger("chatbot.assistants.openai")
 
@@ -99,7 +99,7 @@ class OpenAIAssistant(RemoteAssistant):
             self.log_failure(exc, "chat completion")
             raise self.assistant_error(exc, started=state["started"]) from exc
         text = "".join(parts).strip()
-        if not text and not bridge.handoff and not is_cancelled(context):
+        if not text and not bridge.handoff and not context.stop_requested():
             empty = UpstreamError(
                 "The model finished without an answer.", vendor=self.vendor, code="empty_answer"
             )
@@ -130,7 +130,7 @@ class OpenAIAssistant(RemoteAssistant):
                 parts.append(text)
                 state["started"] = True
                 yield TextDelta(text)
-            if is_cancelled(context) or not current.tool_calls:
+            if context.stop_requested() or not current.tool_calls:
                 return
             calls = [current.tool_calls[index] for index in sorted(current.tool_calls)]
             messages.append(
@@ -198,7 +198,7 @@ class OpenAIAssistant(RemoteAssistant):
             return
         with contextlib.closing(self.iter_events(response)) as events:
             for sse in events:
-                if is_cancelled(context):
+                if context.stop_requested():
                     return
                 if sse.data.strip() == "[DONE]":
                     current.done = True

@@ -220,8 +220,9 @@ def test_stop_ends_streaming_early(adapter, bot):
     from .fakes import make_context
 
     context = make_context(adapter, "en-shop", "hello")
-    context.cancelled = threading.Event()
-    context.cancelled.set()
+    stop = threading.Event()
+    context.stop_requested = stop.is_set
+    stop.set()
     events = list(bot.reply(context))
     assert not any(isinstance(e, TextDelta) for e in events)
     assert isinstance(events[-1], FinalReply)

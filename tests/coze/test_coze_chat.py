@@ -313,12 +313,13 @@ def test_chat_id_is_remembered_until_the_chat_completes(coze, make_coze):
 def test_stop_requested_ends_the_reply_and_cancels_the_chat(coze, make_coze):
     bot, _ = coze
     context = make_context("Hello!")
-    context.cancelled = threading.Event()
+    stop = threading.Event()
+    context.stop_requested = stop.is_set
     events = []
     for event in make_coze().reply(context):
         events.append(event)
         if isinstance(event, TextDelta):
-            context.cancelled.set()
+            stop.set()
     assert len([e for e in events if isinstance(e, TextDelta)]) == 1
     assert isinstance(events[-1], FinalReply)
     assert bot.cancelled
@@ -345,3 +346,19 @@ def test_logid_from_the_stream_header_is_logged_on_failure(coze, make_coze, capl
     with pytest.raises(AssistantError):
         reply(make_coze())
     assert LOGID in caplog.text
+
+
+def test_a_pipeline_that_stops_reading_after_the_stop_cancels_the_coze_chat(coze, make_coze):
+    """The pipeline notices the stop between events and closes the reply; Coze must not go
+    on generating (and billing) the rest of the answer."""
+    bot, _ = coze
+    context = make_context("Hello!")
+    stop = threading.Event()
+    context.stop_requested = stop.is_set
+    events = make_coze().reply(context)
+    for event in events:
+        if isinstance(event, TextDelta):
+            stop.set()
+            break
+    events.close()
+    assert bot.cancelled
