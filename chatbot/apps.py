@@ -15,20 +15,23 @@ from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger("chatbot")
 
-# Set by the server command (Dockerfile/fly.toml) to say "this process serves requests":
-# "1"/"true" forces the bootstrap, "0"/"false" forbids it; unset, argv decides.
-BOOTSTRAP_ENV = "CHATBOT_BOOTSTRAP_ON_START"
 _SERVER_PROGRAMS = ("gunicorn", "uvicorn", "daphne", "hypercorn")
 
 
 def is_server_process(
-    argv: list[str] | None = None, environ: dict[str, str] | os._Environ[str] | None = None
+    argv: list[str] | None = None,
+    environ: dict[str, str] | os._Environ[str] | None = None,
+    flag: str | None = None,
 ) -> bool:
+    """Whether this process serves requests (then it logs the start-up lines and checks
+    Stream). ``CHATBOT_BOOTSTRAP_ON_START`` "1"/"0" decides outright; unset, argv does."""
+    from . import conf
+
     argv = sys.argv if argv is None else argv
-    environ = os.environ if environ is None else environ
-    if "pytest" in sys.modules:
-        return False
-    flag = str(environ.get(BOOTSTRAP_ENV, "")).strip().lower()
+    environ = os.environ if environ is None else environ  # RUN_MAIN: Django's autoreloader
+    if flag is None:
+        flag = str(conf.get("CHATBOT_BOOTSTRAP_ON_START") or "")
+    flag = flag.strip().lower()
     if flag in ("1", "true", "yes", "on"):
         return True
     if flag in ("0", "false", "no", "off"):

@@ -71,6 +71,11 @@ DEFAULTS: dict[str, Any] = {
     "OPENAI_API_KEY": "",
     "OPENAI_MODEL": "",
     "REDIS_URL": "",
+    # Connections per process in each Redis pool (the cache's and the event hub's).
+    "REDIS_MAX_CONNECTIONS": 50,
+    # "1" forces the start-up lines and the Stream check, "0" forbids them; "" = only in
+    # server processes (gunicorn, uvicorn, runserver's child).
+    "CHATBOT_BOOTSTRAP_ON_START": "",
 }
 
 

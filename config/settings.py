@@ -5,9 +5,12 @@ DESIGN.md. With nothing set you get the embedded defaults: SQLite file under the
 local-memory cache, the local chat engine and the local shop assistant.
 """
 
+import os
 from pathlib import Path
 
 import environ
+
+from chatbot.conf import DEFAULTS as CHATBOT_DEFAULTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -104,7 +107,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default=CHATBOT_DEFAULTS["REDIS_URL"])
+REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=CHATBOT_DEFAULTS["REDIS_MAX_CONNECTIONS"])
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -116,7 +120,7 @@ if REDIS_URL:
             # reply with "Too many connections".
             "OPTIONS": {
                 "pool_class": "redis.BlockingConnectionPool",
-                "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=50),
+                "max_connections": REDIS_MAX_CONNECTIONS,
                 "timeout": 20,
             },
         }
@@ -166,40 +170,23 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- The chatbot app (names fixed by DESIGN.md; chatbot.conf reads them) ---
-CHATBOT_ENABLED = env.bool("CHATBOT_ENABLED", default=True)
-CHATBOT_REPLY_MODE = env.str("CHATBOT_REPLY_MODE", default="thread")
-CHATBOT_REPLY_WORKERS = env.int("CHATBOT_REPLY_WORKERS", default=16)
-CHATBOT_RATE_LIMIT = env.int("CHATBOT_RATE_LIMIT", default=20)
-CHATBOT_TOKEN_RATE_LIMIT = env.int("CHATBOT_TOKEN_RATE_LIMIT", default=60)
-CHATBOT_ADDRESS_RATE_LIMIT = env.int("CHATBOT_ADDRESS_RATE_LIMIT", default=120)
-CHATBOT_ADDRESS_TOKEN_RATE_LIMIT = env.int("CHATBOT_ADDRESS_TOKEN_RATE_LIMIT", default=600)
-CHATBOT_NEW_CONVERSATIONS_PER_HOUR = env.int("CHATBOT_NEW_CONVERSATIONS_PER_HOUR", default=120)
-CHATBOT_MAX_QUEUED_REPLIES = env.int("CHATBOT_MAX_QUEUED_REPLIES", default=200)
-CHATBOT_MAX_STREAMS_PER_VISITOR = env.int("CHATBOT_MAX_STREAMS_PER_VISITOR", default=4)
-CHATBOT_SSE_HEARTBEAT_SECONDS = env.float("CHATBOT_SSE_HEARTBEAT_SECONDS", default=15.0)
-CHATBOT_CLIENT_IP_HEADER = env.str("CHATBOT_CLIENT_IP_HEADER", default="")
-CHATBOT_TRUSTED_PROXIES = env.str("CHATBOT_TRUSTED_PROXIES", default="")
-CHATBOT_SHOP_ID = env.str("CHATBOT_SHOP_ID", default="demo")
-CHATBOT_ASSISTANT = env.str("CHATBOT_ASSISTANT", default="auto")
-CHATBOT_NODE_URL = env.str("CHATBOT_NODE_URL", default="")
-CHATBOT_SSO_SECRET = env.str("CHATBOT_SSO_SECRET", default="")
-CHATBOT_WEBHOOK_SECRET = env.str("CHATBOT_WEBHOOK_SECRET", default="")
-CHATBOT_PUBLIC_URL = env.str("CHATBOT_PUBLIC_URL", default="")
+# Any chat setting may come from the environment, typed like its default; the defaults
+# themselves are written once, in chatbot.conf.DEFAULTS (the README's table lists them).
+for _name, _default in CHATBOT_DEFAULTS.items():
+    if _name not in os.environ:
+        continue
+    if isinstance(_default, bool):
+        globals()[_name] = env.bool(_name)
+    elif isinstance(_default, int):
+        globals()[_name] = env.int(_name)
+    elif isinstance(_default, float):
+        globals()[_name] = env.float(_name)
+    else:
+        globals()[_name] = env.str(_name, multiline=_name == "COZE_OAUTH_PRIVATE_KEY")
+# The demo's own choice (the app has no default adapter: a host names its own).
 CHATBOT_SHOP_ADAPTER = env.str("CHATBOT_SHOP_ADAPTER", default="storefront.chat_adapter.StorefrontAdapter")
-STREAM_CHAT_ENABLED = env.bool("STREAM_CHAT_ENABLED", default=False)
-STREAM_CHAT_API_KEY = env.str("STREAM_CHAT_API_KEY", default="")
-STREAM_CHAT_API_SECRET = env.str("STREAM_CHAT_API_SECRET", default="")
-STREAM_CHAT_BASE_URL = env.str("STREAM_CHAT_BASE_URL", default="")
-COZE_API_BASE = env.str("COZE_API_BASE", default="https://api.coze.cn")
-COZE_BOT_ID = env.str("COZE_BOT_ID", default="")
-COZE_OAUTH_APP_ID = env.str("COZE_OAUTH_APP_ID", default="")
-COZE_OAUTH_KEY_ID = env.str("COZE_OAUTH_KEY_ID", default="")
-COZE_OAUTH_PRIVATE_KEY = env.str("COZE_OAUTH_PRIVATE_KEY", default="", multiline=True)
-COZE_OAUTH_PRIVATE_KEY_FILE = env.str("COZE_OAUTH_PRIVATE_KEY_FILE", default="")
-COZE_API_TOKEN = env.str("COZE_API_TOKEN", default="")
-OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
-OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
-OPENAI_MODEL = env.str("OPENAI_MODEL", default="")
+STREAM_CHAT_ENABLED = globals().get("STREAM_CHAT_ENABLED", CHATBOT_DEFAULTS["STREAM_CHAT_ENABLED"])
+STREAM_CHAT_BASE_URL = globals().get("STREAM_CHAT_BASE_URL", CHATBOT_DEFAULTS["STREAM_CHAT_BASE_URL"])
 
 # LOG_FORMAT=json (set in fly.toml) writes one JSON object per line with the request id;
 # the demo keeps the readable plain format.

@@ -14,8 +14,10 @@ import threading
 import unicodedata
 from functools import lru_cache
 
-# Long enough for any real question; anything longer is pasted text and only slows us down.
-MAX_MESSAGE_CHARS = 1000
+# How much of a message the built-in assistant reads: enough for any real question; the
+# rest is pasted text that only slows matching down. Not the message size limit (that is
+# CHATBOT_MAX_MESSAGE_CHARS, enforced by the message route).
+ANALYSED_CHARS = 1000
 
 _CJK_RANGES = (
     (0x3400, 0x4DBF),
@@ -40,7 +42,7 @@ def has_cjk(text: str) -> bool:
     return _CJK_RUN.search(text) is not None
 
 
-def clean(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+def clean(text: str, limit: int = ANALYSED_CHARS) -> str:
     """NFKC (full-width digits and punctuation become ASCII, so "１００元" parses), control
     and format characters dropped, whitespace collapsed, cut at ``limit`` on a word
     boundary when one is near."""

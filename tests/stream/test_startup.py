@@ -12,33 +12,30 @@ from chatbot.engines.stream import client as stream_service
 
 
 @pytest.mark.parametrize(
-    ("argv", "environ", "expected"),
+    ("argv", "environ", "flag", "expected"),
     [
-        (["/venv/bin/gunicorn", "config.wsgi"], {}, True),
-        (["/venv/bin/uvicorn", "config.asgi:application"], {}, True),
-        (["manage.py", "runserver"], {"RUN_MAIN": "true"}, True),
-        (["manage.py", "runserver"], {}, False),  # the autoreloader's parent
-        (["manage.py", "runserver", "--noreload"], {}, True),
-        (["manage.py", "migrate"], {}, False),
-        (["manage.py", "makemigrations"], {}, False),
-        (["manage.py", "bootstrap_chatbot"], {}, False),
-        (["manage.py", "migrate"], {"CHATBOT_BOOTSTRAP_ON_START": "1"}, True),
-        (["/venv/bin/gunicorn"], {"CHATBOT_BOOTSTRAP_ON_START": "false"}, False),
+        (["/venv/bin/gunicorn", "config.wsgi"], {}, "", True),
+        (["/venv/bin/uvicorn", "config.asgi:application"], {}, "", True),
+        (["manage.py", "runserver"], {"RUN_MAIN": "true"}, "", True),
+        (["manage.py", "runserver"], {}, "", False),  # the autoreloader's parent
+        (["manage.py", "runserver", "--noreload"], {}, "", True),
+        (["manage.py", "migrate"], {}, "", False),
+        (["manage.py", "makemigrations"], {}, "", False),
+        (["manage.py", "bootstrap_chatbot"], {}, "", False),
+        (["/venv/bin/pytest"], {}, "", False),
+        (["manage.py", "migrate"], {}, "1", True),
+        (["/venv/bin/gunicorn"], {}, "false", False),
     ],
 )
-def test_server_detection(argv, environ, expected, monkeypatch):
-    # Under pytest the answer is always no; take pytest out of the picture to test argv.
-    monkeypatch.delitem(__import__("sys").modules, "pytest")
-    try:
-        assert apps.is_server_process(argv, environ) is expected
-    finally:
-        import sys
-
-        sys.modules["pytest"] = pytest
+def test_server_detection(argv, environ, flag, expected):
+    assert apps.is_server_process(argv, environ, flag) is expected
 
 
-def test_never_under_pytest():
-    assert apps.is_server_process(["/venv/bin/gunicorn"], {"CHATBOT_BOOTSTRAP_ON_START": "1"}) is False
+def test_the_setting_is_read_through_chatbot_conf(settings):
+    settings.CHATBOT_BOOTSTRAP_ON_START = "0"
+    assert apps.is_server_process(["/venv/bin/gunicorn"], {}) is False
+    settings.CHATBOT_BOOTSTRAP_ON_START = "1"
+    assert apps.is_server_process(["manage.py", "migrate"], {}) is True
 
 
 @pytest.mark.django_db

@@ -237,7 +237,7 @@ class RedisHub(EventHub):
         # Blocking: a burst of reply threads publishing waits for a free connection
         # instead of failing with "Too many connections".
         pool = redis.BlockingConnectionPool.from_url(
-            url, decode_responses=True, max_connections=50, timeout=20
+            url, decode_responses=True, max_connections=int(conf.get("REDIS_MAX_CONNECTIONS")), timeout=20
         )
         self.redis = redis.Redis(connection_pool=pool)
         self._listeners: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
