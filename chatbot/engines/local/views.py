@@ -176,6 +176,23 @@ def _ended_sse(event_id: str, reason: str) -> str:
     return events.Event(event_id, SESSION_ENDED, {"reason": reason}).to_sse()
 
 
+def _on_heartbeat(grant: Grant, slots: _Slots, beats: int) -> tuple[str, bool]:
+    """Keeps the stream's slot; every few beats checks its session still exists.
+    Returns what to send and whether the stream ends (in a worker thread under ASGI)."""
+    slots.refresh()
+    if beats % SESSION_CHECK_HEARTBEATS == 0 and not _session_alive(grant.session_key):
+        return _ended_sse("", "session_gone"), True
+    return ": ping\n\n", False
+
+
+def _on_event(grant: Grant, event: events.Event) -> tuple[str, bool]:
+    if event.type != SESSION_ENDED:
+        return event.to_sse(), False
+    if _ended(grant, event):
+        return _ended_sse(event.id, str(event.data.get("reason", ""))), True
+    return "", False  # another device's sign-out, or from before this stream opened
+
+
 async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> AsyncIterator[str]:
     try:
         yield _STREAM_OPENING
@@ -183,19 +200,14 @@ async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> Asyn
         hub = events.get_hub()
         async for event in hub.subscribe(grant.conversation_id, last_event_id, heartbeat=_heartbeat()):
             if event is None:
-                await _in_thread(slots.refresh, thread_sensitive=False)()
                 beats += 1
-                due = beats % SESSION_CHECK_HEARTBEATS == 0
-                if due and not await _in_thread(_session_alive, thread_sensitive=False)(grant.session_key):
-                    yield _ended_sse("", "session_gone")
-                    return
-                yield ": ping\n\n"
-            elif event.type == SESSION_ENDED:
-                if _ended(grant, event):
-                    yield _ended_sse(event.id, str(event.data.get("reason", "")))
-                    return
+                out, done = await _in_thread(_on_heartbeat, thread_sensitive=False)(grant, slots, beats)
             else:
-                yield event.to_sse()
+                out, done = _on_event(grant, event)
+            if out:
+                yield out
+            if done:
+                return
     finally:
         await _in_thread(slots.release, thread_sensitive=False)()
 
@@ -207,18 +219,14 @@ def _event_stream_sync(grant: Grant, slots: _Slots, last_event_id: str) -> Itera
         hub = events.get_hub()
         for event in hub.subscribe_sync(grant.conversation_id, last_event_id, heartbeat=_heartbeat()):
             if event is None:
-                slots.refresh()
                 beats += 1
-                if beats % SESSION_CHECK_HEARTBEATS == 0 and not _session_alive(grant.session_key):
-                    yield _ended_sse("", "session_gone")
-                    return
-                yield ": ping\n\n"
-            elif event.type == SESSION_ENDED:
-                if _ended(grant, event):
-                    yield _ended_sse(event.id, str(event.data.get("reason", "")))
-                    return
+                out, done = _on_heartbeat(grant, slots, beats)
             else:
-                yield event.to_sse()
+                out, done = _on_event(grant, event)
+            if out:
+                yield out
+            if done:
+                return
     finally:
         slots.release()
 
