@@ -1,4 +1,12 @@
-"""Shared by the latency and concurrency benchmarks: async shoppers on real servers."""
+"""Shared by bench/reply_latency.py and bench/concurrency.py, not run on its own.
+
+``ShopperRun`` is one simulated shopper on a real server (tests.support.live.LiveSite):
+it calls the token route, opens the event stream, sends a message and records, for every
+``reply.delta``, the delay from the fake assistant's emission time (carried in the delta's
+text) to its arrival. ``FAKE_ENV`` runs the site on the in-memory shop and the ticking
+fake assistant it names, with every rate limit lifted, since all shoppers share one
+address; ``throwaway_postgres`` makes a PostgreSQL database that is dropped afterwards.
+"""
 
 from __future__ import annotations
 

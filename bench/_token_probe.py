@@ -1,5 +1,6 @@
 """Calls the token route 10 times a second for a while, from its own process (so the load
-generator's event loop cannot delay the measurement); prints the latencies (ms) as JSON.
+generator's event loop cannot delay the measurement); prints the latencies (ms) as JSON,
+a failed call counting as 10,000 ms. Started by bench/concurrency.py; by hand:
 
     python bench/_token_probe.py BASE_URL SECONDS
 """

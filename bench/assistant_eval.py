@@ -1,15 +1,24 @@
-"""Score the built-in assistant on the eval set and on the Bitext utterances.
+"""How well the built-in assistant answers: the share of questions it gets right, and
+its time per answer.
 
     python bench/assistant_eval.py                 # eval set, demo shops in a temp SQLite DB
-    python bench/assistant_eval.py --bitext        # also Bitext split=test (and build)
+    python bench/assistant_eval.py --bitext        # also the Bitext utterances
     python bench/assistant_eval.py --configured-db # use DATABASE_URL as it is (demo loaded)
     python bench/assistant_eval.py -v              # print every failure
 
 The eval set (tests/assistant/eval_set.jsonl) holds one question per line with its
 expectations: intent (or a list of acceptable ones), skus_any (one of them is shown),
-forbid_skus, skus_none, handoff, contains / not_contains (substrings of the reply).
-Bitext mode maps each Bitext intent to the behaviour the shop assistant should show
-(chatbot/knowledge/README in docs/notes/assistant.md) and asks as a guest of the shop.
+forbid_skus, skus_none, handoff, contains / not_contains (substrings of the reply). It
+prints "passed/total = score" and p50/p95 per answer (the index is built first, so index
+building is not counted: bench/assistant_latency.py measures it).
+
+With --bitext it then asks every Bitext customer-support utterance of split=test and
+split=build (../shared/datasets/bitext-customer-support/utterances.csv) as a guest of
+each demo shop (demo, demo-zh; --shop to choose), and prints the score per shop and split.
+An answer counts when its intent (and hand-off, where required) is the behaviour
+BITEXT_BEHAVIOUR below maps the Bitext intent to. The intent classifier is trained on the
+build split only (python -m chatbot.knowledge.train_intents), so split=test is the
+held-out score.
 """
 
 from __future__ import annotations

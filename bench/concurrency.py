@@ -4,9 +4,11 @@ streamed reply, while the token route's p99 stays ≤ 50 ms.
 For each N: N shoppers open their event streams and send a message at once; the fake
 assistant streams a reply of 100 deltas over 10 s to each; while those replies stream, a
 probe (a new shopper each level) calls the token route 10 times a second and records its
-latency. A level holds when every reply arrived whole and the probe's p99 ≤ 50 ms. Run once on the ASGI server
-(uvicorn worker, as bin/serve runs it) and once on a sync baseline (gunicorn gthread
-workers on the WSGI app, where each open stream holds a thread).
+latency. A level holds when every reply arrived whole and the probe's p99 ≤ 50 ms. Run
+once on the ASGI server (uvicorn worker, as bin/serve runs it) and once on a sync baseline
+(gunicorn gthread workers on the WSGI app, where each open stream holds a thread). Prints,
+per level, the complete replies and the token route's p50/p99, then the largest N held
+on each server and their ratio.
 
     python bench/concurrency.py [--levels 250,500,1000,1500] [--workers 1] [--baseline-threads 64]
         [--postgres postgres://postgres@127.0.0.1:5432 | --sqlite]
