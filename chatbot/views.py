@@ -1,4 +1,5 @@
-"""The chat's JSON routes (docs/contracts.md); the event stream is in event_stream.py."""
+"""The chat's engine-neutral JSON routes (docs/contracts.md). The local engine's event
+stream is ``chatbot.engines.local.views``; Stream's webhook ``chatbot.engines.stream.webhook``."""
 
 from __future__ import annotations
 

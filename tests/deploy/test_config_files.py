@@ -167,8 +167,11 @@ def test_every_secret_the_script_requires_is_read_by_settings():
     settings_source = (ROOT / "config" / "settings.py").read_text()
     names = script_array("REQUIRED_SECRETS") + script_array("OPTIONAL_SECRETS")
     names += script_array("COZE_OAUTH_SECRETS") + script_array("COZE_TOKEN_SECRETS")
+    from chatbot.conf import DEFAULTS  # the settings read each of these from the environment
+
     for name in names:
-        assert re.search(rf'env(?:\.\w+)?\("{name}"', settings_source), f"settings never read {name}"
+        read = re.search(rf'env(?:\.\w+)?\("{name}"', settings_source) or name in DEFAULTS
+        assert read, f"settings never read {name}"
 
 
 def test_every_secret_is_documented():
@@ -177,3 +180,27 @@ def test_every_secret_is_documented():
     names += script_array("COZE_OAUTH_SECRETS") + script_array("COZE_TOKEN_SECRETS")
     for name in names:
         assert f"`{name}`" in docs, f"docs/deploy.md does not describe {name}"
+
+
+def test_every_chat_setting_comes_from_the_environment_typed_like_its_default():
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "CHATBOT_RATE_LIMIT": "7",
+        "CHATBOT_ENABLED": "false",
+        "CHATBOT_SSE_HEARTBEAT_SECONDS": "2.5",
+        "COZE_BOT_ID": "bot-1",
+    }
+    probe = (
+        "import django; django.setup(); from chatbot import conf; "
+        "names = ['CHATBOT_RATE_LIMIT', 'CHATBOT_ENABLED', 'CHATBOT_SSE_HEARTBEAT_SECONDS', "
+        "'COZE_BOT_ID', 'CHATBOT_REPLY_MODE']; "
+        "print(repr(tuple(conf.get(n) for n in names)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "(7, False, 2.5, 'bot-1', 'thread')"

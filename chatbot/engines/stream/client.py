@@ -57,7 +57,7 @@ _UNSAFE_CHARS = re.compile(r"[^a-z0-9_-]+")
 
 
 class Clock:
-    """Time as the Stream code sees it; tests swap ``stream_service.clock`` for a fake
+    """Time as the Stream code sees it; tests swap this module's ``clock`` for a fake
     one so a ten-second reply does not take ten seconds."""
 
     def monotonic(self) -> float:
