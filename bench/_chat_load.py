@@ -26,8 +26,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 FAKE_ENV = {
-    "CHATBOT_SHOP_ADAPTER": "tests.api.fakes.MemoryShopAdapter",
-    "CHATBOT_ASSISTANT": "tests.api.fakes.TickingAssistant",
+    "CHATBOT_SHOP_ADAPTER": "tests.support.shops.MemoryShopAdapter",
+    "CHATBOT_ASSISTANT": "tests.support.assistants.TickingAssistant",
     "CHATBOT_RATE_LIMIT": "100000",
     "CHATBOT_TOKEN_RATE_LIMIT": "100000",
     # Every simulated shopper comes from 127.0.0.1: lift the per-address limits.

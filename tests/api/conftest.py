@@ -1,12 +1,12 @@
 import pytest
 from django.test import Client
 
-from tests.api import fakes
+from tests.support.assistants import EchoAssistant, FailingAssistant
 
 
 @pytest.fixture(autouse=True)
 def memory_shops(settings):
-    settings.CHATBOT_SHOP_ADAPTER = "tests.api.fakes.MemoryShopAdapter"
+    settings.CHATBOT_SHOP_ADAPTER = "tests.support.shops.MemoryShopAdapter"
     settings.CHATBOT_ENABLED = True
 
 
@@ -15,7 +15,7 @@ def assistant(monkeypatch):
     """Choose the assistant the pipeline runs: ``assistant("echo")`` etc."""
 
     def use(kind: str = "echo") -> None:
-        cls = {"echo": fakes.EchoAssistant, "failing": fakes.FailingAssistant}[kind]
+        cls = {"echo": EchoAssistant, "failing": FailingAssistant}[kind]
         monkeypatch.setattr("chatbot.pipeline.assistant_for_shop", lambda shop_id: cls())
 
     use("echo")

@@ -5,8 +5,9 @@ import pytest
 
 from chatbot.assistants.local import LocalShopAssistant
 from chatbot.knowledge import index
+from tests.support.shops import MemoryShopAdapter
 
-from .fakes import FakeAdapter, make_context
+from .fakes import ASSISTANT_SHOPS, make_context
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +19,7 @@ def _fresh_index():
 
 @pytest.fixture
 def adapter():
-    return FakeAdapter()
+    return MemoryShopAdapter(ASSISTANT_SHOPS)
 
 
 @pytest.fixture

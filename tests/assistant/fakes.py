@@ -1,14 +1,17 @@
-"""An in-memory shop adapter for unit tests: two small shops (English/USD and
-Chinese/CNY), FAQ, two customers with orders. No database."""
+"""The shops the built-in assistant is tested against, for
+:class:`tests.support.shops.MemoryShopAdapter`: an English/USD and a Chinese/CNY shop,
+an empty one and one without FAQ; customers "1" alice and "2" bob with their orders.
+No database."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from chatbot.adapters import FaqInfo, OrderInfo, OrderLineInfo, ProductInfo, ShopAdapter, ShopInfo
+from chatbot.adapters import FaqInfo, OrderInfo, OrderLineInfo, ProductInfo, ShopInfo
 from chatbot.assistants.base import AssistantContext
 from chatbot.vocabulary import ChatTurn, Shopper
+from tests.support.shops import ShopData
 
 UTC = dt.UTC
 
@@ -121,13 +124,6 @@ ZH_FAQ = [
     FaqInfo("尺码怎么选？", "请参考商品页的尺码表，介于两个尺码之间建议选大一码。"),
 ]
 
-SHOPS = {
-    "en-shop": ShopInfo("en-shop", "Test Outfitters", "USD", "en", "/en-shop/"),
-    "zh-shop": ShopInfo("zh-shop", "测试茶庄", "CNY", "zh-hans", "/zh-shop/"),
-    "empty": ShopInfo("empty", "Empty Shop", "USD", "en", "/empty/"),
-    "nofaq": ShopInfo("nofaq", "No FAQ Shop", "EUR", "en", "/nofaq/"),
-}
-
 
 def _order(number, status, days_ago, shipped=True, carrier="UPS", tracking="1Z999", currency="USD"):
     placed = dt.datetime(2025, 3, 1, 10, 0, tzinfo=UTC) - dt.timedelta(days=days_ago)
@@ -144,57 +140,25 @@ def _order(number, status, days_ago, shipped=True, carrier="UPS", tracking="1Z99
     )
 
 
-class FakeAdapter(ShopAdapter):
-    """Shops, products, FAQ, customers ("1" alice, "2" bob) and their orders."""
-
-    version = "1"
-
-    def __init__(self):
-        self.products = {
-            "en-shop": list(EN_PRODUCTS),
-            "zh-shop": list(ZH_PRODUCTS),
-            "empty": [],
-            "nofaq": list(EN_PRODUCTS[:4]),
-        }
-        self.faq = {"en-shop": list(EN_FAQ), "zh-shop": list(ZH_FAQ), "empty": list(EN_FAQ), "nofaq": []}
-        self.orders = {
-            ("en-shop", "1"): [
-                _order("A-1002", "shipped", 2, carrier="UPS", tracking="1Z-ALICE-2"),
-                _order("A-1001", "delivered", 30),
-            ],
-            ("en-shop", "2"): [_order("B-2001", "paid", 1, shipped=False)],
-            ("zh-shop", "1"): [
-                _order("Z-3001", "shipped", 3, carrier="顺丰", tracking="SF123", currency="CNY")
-            ],
-        }
-        self.customers = {"alice@example.test": ("1", "Alice"), "bob@example.test": ("2", "Bob")}
-
-    def get_shop(self, shop_id):
-        return SHOPS.get(shop_id)
-
-    def list_shop_ids(self):
-        return list(SHOPS)
-
-    def catalog_version(self, shop_id):
-        return f"{id(self)}:{self.version}"
-
-    def list_products(self, shop_id):
-        return list(self.products.get(shop_id, []))
-
-    def get_product(self, shop_id, sku):
-        return next((p for p in self.products.get(shop_id, []) if p.sku.upper() == sku.upper()), None)
-
-    def list_faq(self, shop_id):
-        return list(self.faq.get(shop_id, []))
-
-    def get_order(self, shop_id, customer_ref, number):
-        return next((o for o in self.orders.get((shop_id, customer_ref), []) if o.number == number), None)
-
-    def recent_orders(self, shop_id, customer_ref, limit=5):
-        return self.orders.get((shop_id, customer_ref), [])[:limit]
-
-    def find_customer(self, email):
-        return self.customers.get(email.lower())
+ASSISTANT_SHOPS = ShopData(
+    shops=(
+        ShopInfo("en-shop", "Test Outfitters", "USD", "en", "/en-shop/"),
+        ShopInfo("zh-shop", "测试茶庄", "CNY", "zh-hans", "/zh-shop/"),
+        ShopInfo("empty", "Empty Shop", "USD", "en", "/empty/"),
+        ShopInfo("nofaq", "No FAQ Shop", "EUR", "en", "/nofaq/"),
+    ),
+    products={"en-shop": EN_PRODUCTS, "zh-shop": ZH_PRODUCTS, "empty": [], "nofaq": EN_PRODUCTS[:4]},
+    faq={"en-shop": EN_FAQ, "zh-shop": ZH_FAQ, "empty": EN_FAQ, "nofaq": []},
+    customers={"alice@example.test": ("1", "Alice"), "bob@example.test": ("2", "Bob")},
+    orders={
+        ("en-shop", "1"): [
+            _order("A-1002", "shipped", 2, carrier="UPS", tracking="1Z-ALICE-2"),
+            _order("A-1001", "delivered", 30),
+        ],
+        ("en-shop", "2"): [_order("B-2001", "paid", 1, shipped=False)],
+        ("zh-shop", "1"): [_order("Z-3001", "shipped", 3, carrier="顺丰", tracking="SF123", currency="CNY")],
+    },
+)
 
 
 def make_context(

@@ -1,5 +1,6 @@
-"""A small shop the assistant tests run against, independent of the storefront: one shop,
-three products, two FAQ entries and two customers with one order each."""
+"""A small shop the assistant contract runs against, independent of the storefront, for
+:class:`tests.support.shops.MemoryShopAdapter`: one shop, three products, two FAQ
+entries and two customers with one order each."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 from chatbot.adapters import FaqInfo, OrderInfo, OrderLineInfo, ProductInfo, ShopAdapter, ShopInfo
 from chatbot.assistants.base import AssistantContext
 from chatbot.vocabulary import ChatTurn, Shopper
+from tests.support.shops import MemoryShopAdapter, ShopData
 
 SHOP = ShopInfo(id="demo", name="Northwind Outfitters", currency="USD", language="en", url="/")
 
@@ -80,62 +82,13 @@ OTHER_ORDER = OrderInfo(
 )
 OTHER_ORDER_SECRETS = ("JD014600006281234567", "DHL", "287.35", "Other Customer", "other@example.com")
 
-ORDERS = {DEMO_CUSTOMER[0]: [DEMO_ORDER], OTHER_CUSTOMER[0]: [OTHER_ORDER]}
-
-
-class FakeShopAdapter(ShopAdapter):
-    def __init__(self, *, broken: bool = False) -> None:
-        # ``broken`` stands for a shop database that is down.
-        self.broken = broken
-
-    def _check(self) -> None:
-        if self.broken:
-            raise ConnectionError("shop database unavailable")
-
-    def get_shop(self, shop_id):
-        self._check()
-        return SHOP if shop_id == SHOP.id else None
-
-    def list_shop_ids(self):
-        return [SHOP.id]
-
-    def catalog_version(self, shop_id):
-        self._check()
-        return "fake-v1"
-
-    def list_products(self, shop_id):
-        self._check()
-        return list(PRODUCTS) if shop_id == SHOP.id else []
-
-    def get_product(self, shop_id, sku):
-        self._check()
-        return (
-            next((p for p in PRODUCTS if p.sku.lower() == str(sku).lower()), None)
-            if shop_id == SHOP.id
-            else None
-        )
-
-    def list_faq(self, shop_id):
-        self._check()
-        return list(FAQ) if shop_id == SHOP.id else []
-
-    def get_order(self, shop_id, customer_ref, number):
-        self._check()
-        if shop_id != SHOP.id:
-            return None
-        return next(
-            (o for o in ORDERS.get(str(customer_ref), []) if o.number.lower() == str(number).lower()), None
-        )
-
-    def recent_orders(self, shop_id, customer_ref, limit=5):
-        self._check()
-        return list(ORDERS.get(str(customer_ref), []))[:limit] if shop_id == SHOP.id else []
-
-    def find_customer(self, email):
-        for ref, name, address in (DEMO_CUSTOMER, OTHER_CUSTOMER):
-            if address == email:
-                return ref, name
-        return None
+CONTRACT_SHOPS = ShopData(
+    shops=(SHOP,),
+    products={SHOP.id: PRODUCTS},
+    faq={SHOP.id: FAQ},
+    customers={address: (ref, name) for ref, name, address in (DEMO_CUSTOMER, OTHER_CUSTOMER)},
+    orders={(SHOP.id, DEMO_CUSTOMER[0]): [DEMO_ORDER], (SHOP.id, OTHER_CUSTOMER[0]): [OTHER_ORDER]},
+)
 
 
 def make_context(
@@ -157,7 +110,7 @@ def make_context(
         shop=SHOP,
         shopper=shopper,
         message=message,
-        adapter=adapter or FakeShopAdapter(),
+        adapter=adapter or MemoryShopAdapter(CONTRACT_SHOPS),
         history=list(history or []),
         language=language,
         conversation_id="42",

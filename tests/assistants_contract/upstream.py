@@ -9,13 +9,14 @@ item, as Coze and OpenAI-compatible servers do.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.http_server import ThreadedServer
 
 
 @dataclass
@@ -68,14 +69,12 @@ class FakeUpstream:
     def __init__(self, routes: dict[str, Handler] | None = None) -> None:
         self.routes: dict[str, Handler] = dict(routes or {})
         self.requests: list[Recorded] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedServer | None = None
 
     @property
     def url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
 
     def calls(self, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.path == path]
@@ -136,23 +135,13 @@ class FakeUpstream:
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
 
-        class _Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                # Clients that hang up mid-answer (timeouts, stop) are part of the tests.
-                pass
-
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        # A short poll interval keeps shutdown (every test's teardown) fast.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-        self._thread.start()
+        # Clients that hang up mid-answer (timeouts, stop) are part of the tests.
+        self._server = ThreadedServer(_Handler, quiet_errors=True)
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
             self._server = None
 
     def __enter__(self) -> FakeUpstream:

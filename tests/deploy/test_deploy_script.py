@@ -5,11 +5,12 @@ import json
 import os
 import shutil
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+
+from tests.support.http_server import ThreadedServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy-stream-chat.sh"
@@ -122,13 +123,9 @@ def make_handler(site):
 @pytest.fixture
 def site():
     state = Site()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with ThreadedServer(make_handler(state)) as server:
+        state.url = server.url
+        yield state
 
 
 @pytest.fixture

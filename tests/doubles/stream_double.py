@@ -25,11 +25,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+
+from tests.support.http_server import ThreadedServer
 
 
 @dataclass
@@ -87,8 +89,7 @@ class StreamDouble:
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
         self._host, self._port = host, port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedServer | None = None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -114,16 +115,12 @@ class StreamDouble:
             def log_message(self, format: str, *args: Any) -> None:  # quiet test output
                 return
 
-        self._server = ThreadingHTTPServer((self._host, self._port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="stream-double", daemon=True)
-        self._thread.start()
+        self._server = ThreadedServer(Handler, host=self._host, port=self._port, name="stream-double")
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
             self._server = None
 
     def __enter__(self) -> StreamDouble:
@@ -135,7 +132,7 @@ class StreamDouble:
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start() the double first"
-        return f"http://{self._host}:{self._server.server_port}"
+        return self._server.url
 
     # ---------------------------------------------------------------- test helpers
 

@@ -8,8 +8,8 @@ import redis
 from tests.support.live import LiveSite, Shopper, reading
 
 FAKES = {
-    "CHATBOT_SHOP_ADAPTER": "tests.api.fakes.MemoryShopAdapter",
-    "CHATBOT_ASSISTANT": "tests.api.fakes.TickingAssistant",
+    "CHATBOT_SHOP_ADAPTER": "tests.support.shops.MemoryShopAdapter",
+    "CHATBOT_ASSISTANT": "tests.support.assistants.TickingAssistant",
     "CHATBOT_FAKE_TICKS": "5",
 }
 

@@ -10,10 +10,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from chatbot import pipeline
-from chatbot.assistants.base import AssistantError, ShopAssistant
 from chatbot.engines.stream import webhook as webhooks
 from chatbot.models import Message, WebhookDelivery
-from chatbot.vocabulary import FinalReply, TextDelta, Thinking
+from tests.support.assistants import EchoAssistant, FailingAssistant
 
 from .conftest import API_SECRET, gzipped, sign
 
@@ -249,24 +248,6 @@ def test_hashed_channel_ids_still_map_to_their_conversation(stream_settings, db,
     assert received[0][0][0] == conversation
 
 
-class EchoAssistant(ShopAssistant):
-    name = "echo"
-
-    def reply(self, context):
-        yield Thinking()
-        for word in ("You ", "said: ", context.message):
-            yield TextDelta(word)
-        yield FinalReply(text=f"You said: {context.message}", intent="smalltalk")
-
-
-class BrokenAssistant(ShopAssistant):
-    name = "broken"
-
-    def reply(self, context):
-        yield Thinking()
-        raise AssistantError("model offline", retryable=True, code="assistant_unavailable")
-
-
 def test_webhook_message_gets_a_real_reply_through_the_pipeline(
     client, stream_api, conversation, clock, monkeypatch
 ):
@@ -299,7 +280,8 @@ def test_webhook_message_gets_a_real_reply_through_the_pipeline(
 
 
 def test_assistant_failure_shows_the_fallback_in_stream(client, stream_api, conversation, clock, monkeypatch):
-    monkeypatch.setattr(pipeline, "assistant_for_shop", lambda shop_id: BrokenAssistant())
+    broken = FailingAssistant("model offline", code="assistant_unavailable")
+    monkeypatch.setattr(pipeline, "assistant_for_shop", lambda shop_id: broken)
     post(client, message_new(conversation, text="hello"))
 
     reply = Message.objects.get(conversation=conversation, role="assistant")
