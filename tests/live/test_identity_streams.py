@@ -3,6 +3,7 @@ sign-in and sign-out through its forms, real SSE."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -166,3 +167,38 @@ def test_a_stream_whose_session_is_gone_ends_even_without_an_event(site):
         # Heartbeats come every second here; the check runs on every fourth.
         assert stream.wait_for("session.ended", timeout=15)["data"] == {"reason": "session_gone"}
         wait_closed(stream)
+
+
+def test_parallel_first_requests_of_a_new_visitor_are_one_guest(site):
+    """The token call and the first message leave together (two tabs, or a fast typist):
+    the session the page set names one guest, and the message is kept."""
+    base = site.servers[0][1]
+    for attempt in range(5):
+        shopper = Browser(base)  # the shop page: its session cookie names the guest
+        results: dict[str, requests.Response] = {}
+        start = threading.Barrier(2)
+
+        def call(name: str, path: str, body: dict[str, Any], shopper: Browser = shopper) -> None:
+            start.wait()
+            results[name] = shopper.post(path, body)
+
+        threads = [
+            threading.Thread(target=call, args=("token", "/api/chatbot/stream-chat-token", {})),
+            threading.Thread(
+                target=call,
+                args=(
+                    "message",
+                    "/api/chatbot/stream-message",
+                    {"text": f"first {attempt}", "clientMessageId": "f1"},
+                ),
+            ),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        token, message = results["token"], results["message"]
+        assert token.status_code == 200 and message.status_code in (200, 202), (token.text, message.text)
+        assert token.headers["X-Chatbot-User"] == message.headers["X-Chatbot-User"]
+        history = shopper.http.get(f"{base}/api/chatbot/history?shop=demo", timeout=10).json()
+        assert [m["text"] for m in history["messages"] if m["role"] == "shopper"] == [f"first {attempt}"]
