@@ -36,7 +36,8 @@ def is_server_process(
         return True
     if flag in ("0", "false", "no", "off"):
         return False
-    program = os.path.basename(argv[0]) if argv else ""
+    # The script's name, or its package's for `python -m uvicorn` (…/uvicorn/__main__.py).
+    program = " ".join(os.path.normpath(argv[0]).split(os.sep)[-2:]) if argv else ""
     if any(name in program for name in _SERVER_PROGRAMS):
         return True
     if len(argv) > 1 and argv[1] == "runserver":
@@ -115,3 +116,7 @@ class ChatbotConfig(AppConfig):
 
         if is_server_process():
             log_startup()
+            # Replies a killed predecessor left streaming become interrupted, at once.
+            from . import leases
+
+            leases.start_keeper()

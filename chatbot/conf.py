@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_TOKEN_TTL": 60 * 60,
     # Worker threads that run reply jobs in each app process.
     "CHATBOT_REPLY_WORKERS": 16,
+    # A reply whose process stops renewing its lease for this long is marked interrupted.
+    "CHATBOT_REPLY_LEASE_SECONDS": 30,
     # "thread" (a worker pool) or "inline" (in the caller: tests, management commands).
     "CHATBOT_REPLY_MODE": "thread",
     "STREAM_CHAT_ENABLED": False,

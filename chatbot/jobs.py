@@ -30,6 +30,10 @@ def _pool() -> ThreadPoolExecutor:
             _executor = ThreadPoolExecutor(
                 max_workers=int(conf.get("CHATBOT_REPLY_WORKERS")), thread_name_prefix="chatbot-reply"
             )
+            # Replies queued here are leased to this process: keep the leases alive.
+            from . import leases
+
+            leases.start_keeper()
         return _executor
 
 

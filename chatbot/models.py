@@ -104,11 +104,13 @@ class Message(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
         STOPPED = "stopped", _("Stopped by the shopper")
+        # Its process died or lost its lease mid-reply: the partial text stays, retryable.
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     text = models.TextField(_("text"), blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
     client_message_id = models.CharField(_("client message id"), max_length=64, null=True, blank=True)
     # For an assistant message: the shopper message it answers.
     reply_to = models.ForeignKey(
@@ -121,6 +123,10 @@ class Message(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     # The id this message has on a remote engine (Stream), to update it in place.
     engine_message_id = models.CharField(max_length=80, blank=True)
+    # A reply being written has an owner (one process) whose lease it keeps renewing; a
+    # reply whose lease lapsed is interrupted by whichever process sweeps first.
+    lease_owner = models.CharField(max_length=80, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from . import jobs
+from . import jobs, leases
 from .adapters import get_adapter
 from .assistants import assistant_for_shop
 from .assistants.base import AssistantContext, AssistantError
@@ -41,6 +42,8 @@ __all__ = ["receive_shopper_message", "request_stop", "retry_reply", "run_reply"
 
 logger = logging.getLogger("chatbot.pipeline")
 
+# The streamed text is saved this often, so an interrupted reply keeps what was shown.
+CHECKPOINT_SECONDS = 2.0
 HISTORY_TURNS = 12
 # After a hand-off the assistant stays quiet so a person can answer; if nobody has after
 # this long, it takes the conversation back.
@@ -92,8 +95,11 @@ def receive_shopper_message(
             )
     except IntegrityError:
         message = Message.objects.get(conversation=conversation, client_message_id=client_message_id)
-        reply = message.replies.order_by("-created_at", "-id").first()
-        if reply is not None and reply.status == Message.Status.FAILED:
+        reply = message.replies.select_related("conversation").order_by("-created_at", "-id").first()
+        if reply is not None and leases.lapsed(reply):
+            leases.interrupt(reply)  # its process died: do not wait for the sweep
+            reply.refresh_from_db()
+        if reply is not None and reply.status in (Message.Status.FAILED, Message.Status.INTERRUPTED):
             return message, retry_reply(message), True
         return message, reply, False
 
@@ -153,6 +159,9 @@ def _new_reply(conversation: Conversation, message: Message) -> Message:
         role=Message.Role.ASSISTANT,
         status=Message.Status.PENDING,
         reply_to=message,
+        # Queued in this process: its lease keeper keeps it alive until the job runs.
+        lease_owner=leases.owner(),
+        lease_until=leases.lease_until(),
     )
     jobs.submit_after_commit(run_reply, reply.pk)
     return reply
@@ -165,7 +174,7 @@ def retry_reply(message: Message) -> Message:
 def _history(conversation: Conversation, before: Message) -> list[ChatTurn]:
     rows = (
         conversation.messages.filter(created_at__lt=before.created_at)
-        .exclude(status__in=[Message.Status.FAILED, Message.Status.PENDING])
+        .exclude(status__in=[Message.Status.FAILED, Message.Status.PENDING, Message.Status.INTERRUPTED])
         .exclude(text="")
         .order_by("-created_at", "-id")[:HISTORY_TURNS]
     )
@@ -209,8 +218,10 @@ def run_reply(reply_id: int) -> None:
         _mark_failed(reply, FALLBACK_TEXT[language], "engine_error")
         return
 
-    Message.objects.filter(pk=reply.pk).update(status=Message.Status.STREAMING)
+    if not leases.claim(reply.pk):
+        return  # another run took it, or it was interrupted while queued
     reply.status = Message.Status.STREAMING
+    checkpointed = time.monotonic()
     parts: list[str] = []
     cards: tuple[ProductCard, ...] = ()
     options: tuple[str, ...] = ()
@@ -237,6 +248,10 @@ def run_reply(reply_id: int) -> None:
                     if event.text:
                         parts.append(event.text)
                         writer.delta(event.text)
+                        if time.monotonic() - checkpointed >= CHECKPOINT_SECONDS:
+                            # What the shopper saw survives a crash (and the lease is renewed).
+                            checkpointed = time.monotonic()
+                            leases.checkpoint(reply.pk, "".join(parts))
                 elif isinstance(event, ProductCards):
                     cards = event.products
                     writer.products(cards)
@@ -283,8 +298,19 @@ def run_reply(reply_id: int) -> None:
     reply.quick_replies = list(final.quick_replies or options)
     reply.handoff = final.handoff or handoff
     reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
+    reply.lease_owner, reply.lease_until = "", None
     reply.save(
-        update_fields=["text", "intent", "products", "quick_replies", "handoff", "status", "updated_at"]
+        update_fields=[
+            "text",
+            "intent",
+            "products",
+            "quick_replies",
+            "handoff",
+            "status",
+            "lease_owner",
+            "lease_until",
+            "updated_at",
+        ]
     )
     if context is not None:
         _save_state(conversation, context)
@@ -320,4 +346,5 @@ def _mark_failed(reply: Message, text: str, code: str) -> None:
     reply.text = text
     reply.status = Message.Status.FAILED
     reply.error_code = code[:40]
-    reply.save(update_fields=["text", "status", "error_code", "updated_at"])
+    reply.lease_owner, reply.lease_until = "", None
+    reply.save(update_fields=["text", "status", "error_code", "lease_owner", "lease_until", "updated_at"])

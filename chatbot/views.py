@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import conf, ratelimit
+from . import conf, leases, ratelimit
 from .adapters import ShopInfo
 from .conversations import conversation_for, conversation_ref_for
 from .engines import get_engine
@@ -264,6 +264,7 @@ class StopView(ChatAPIView):
         if reply is None:
             raise ApiError(404, "not_found", "No such reply in your conversation.")
         request_stop(reply.pk)
+        leases.stop_orphan(reply)  # nobody is writing it any more: end it here
         return Response({"status": "stopping", "messageId": reply.pk}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -23,6 +23,8 @@ from chatbot.engines.stream import client as stream_service
         (["manage.py", "makemigrations"], {}, "", False),
         (["manage.py", "bootstrap_chatbot"], {}, "", False),
         (["/venv/bin/pytest"], {}, "", False),
+        (["/venv/lib/python3.11/site-packages/uvicorn/__main__.py", "config.asgi:application"], {}, "", True),
+        (["/venv/lib/python3.11/site-packages/pytest/__main__.py"], {}, "", False),
         (["manage.py", "migrate"], {}, "1", True),
         (["/venv/bin/gunicorn"], {}, "false", False),
     ],

@@ -134,6 +134,19 @@ describe("message states", () => {
     expect(retried).toEqual(["r", "s"]);
   });
 
+  it("keeps an interrupted reply's partial text, says it was cut off and offers retry", () => {
+    const retried: string[] = [];
+    const node = renderMessage(
+      view({ id: "r", status: "interrupted", text: "The Alpine 38 is" }),
+      { t, locale: "en-US", showChips: false },
+      { retry: (m: ViewMessage) => retried.push(m.id), choose: () => {} },
+    );
+    expect(node.querySelector(".bub")?.textContent).toContain("The Alpine 38 is");
+    expect(node.querySelector(".err")?.textContent).toContain("cut off");
+    (node.querySelector(".err button") as HTMLButtonElement).click();
+    expect(retried).toEqual(["r"]);
+  });
+
   it("shows the hand-off notice", () => {
     const node = renderMessage(
       view({ handoff: true, handoffNotice: "A person will reply" }),

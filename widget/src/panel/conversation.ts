@@ -19,7 +19,7 @@ export interface ViewMessage extends Message {
   local?: boolean;
 }
 
-const FINAL = new Set(["received", "done", "failed", "stopped"]);
+const FINAL = new Set(["received", "done", "failed", "stopped", "interrupted"]);
 const LIVE = new Set(["pending", "streaming"]);
 
 export const isFinal = (m: Message): boolean => FINAL.has(m.status);
@@ -113,7 +113,8 @@ export class Conversation {
       case "reply.done":
         return this.upsert(e.message);
       case "reply.failed": {
-        const m = this.upsert({ ...e.message, status: "failed" });
+        // An interrupted reply keeps its partial text and says so; anything else failed.
+        const m = this.upsert({ ...e.message, status: e.message.status === "interrupted" ? "interrupted" : "failed" });
         m.retryable = e.retryable;
         return m;
       }

@@ -97,9 +97,10 @@ export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: Mess
   if (m.status === "stopped") root.append(el("span", { class: "st" }, t.stopped));
 
   const failedSend = mine && m.sendError;
-  const failedReply = m.role === "assistant" && m.status === "failed";
+  const failedReply = m.role === "assistant" && (m.status === "failed" || m.status === "interrupted");
   if (failedSend || failedReply) {
-    const err = el("div", { class: "err", role: "alert" }, failedSend ? m.sendError || t.notSent : t.replyFailed);
+    const why = failedSend ? m.sendError || t.notSent : m.status === "interrupted" ? t.interrupted : t.replyFailed;
+    const err = el("div", { class: "err", role: "alert" }, why);
     if (failedSend || m.retryable !== false) {
       err.append(el("button", { type: "button", class: "link", onclick: () => actions.retry(m) }, t.retry));
     }

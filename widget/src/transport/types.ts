@@ -1,7 +1,7 @@
 /** The wire model of docs/contracts.md and the one interface both chat engines implement. */
 
 export type Role = "shopper" | "assistant" | "staff" | "system";
-export type Status = "received" | "pending" | "streaming" | "done" | "failed" | "stopped";
+export type Status = "received" | "pending" | "streaming" | "done" | "failed" | "stopped" | "interrupted";
 
 export interface Card {
   sku: string;

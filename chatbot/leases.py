@@ -1,0 +1,199 @@
+"""No reply is ever stuck: every reply being written has an owner and a lease.
+
+A reply is owned by the process that queued it (``lease_owner``) until ``lease_until``.
+Each process renews the leases of all its replies three times per lease with one UPDATE
+(``keep_leases``), so a slow upstream does not make a healthy reply look dead. A process
+killed mid-reply stops renewing; within ``CHATBOT_REPLY_LEASE_SECONDS`` its replies lapse,
+and the next ``sweep`` (at start-up and at every renewal, on every process) marks them
+``interrupted``: the partial text the shopper saw stays (the pipeline checkpoints it),
+the widget shows it with a retry button, and resending the same ``clientMessageId``
+retries it. Every transition is a conditional UPDATE, so two processes sweeping at once,
+or a sweep racing the reply's own end, change a reply once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from django.db import close_old_connections, connection
+from django.db.models import Q
+from django.utils import timezone
+
+from . import conf
+from .models import Message
+
+logger = logging.getLogger("chatbot.leases")
+
+
+def lease_seconds() -> int:
+    return max(3, int(conf.get("CHATBOT_REPLY_LEASE_SECONDS")))
+
+
+def renew_seconds() -> float:
+    """Renewals come three times per lease, so one slow renewal never lapses a lease."""
+    return lease_seconds() / 3
+
+
+UNFINISHED = (Message.Status.PENDING, Message.Status.STREAMING)
+INTERRUPTED_TEXT = {
+    "en": "This reply was interrupted. Please try again.",
+    "zh": "回复被中断了，请重试。",
+}
+
+
+@lru_cache(maxsize=4)
+def _owner_for(pid: int) -> str:
+    return f"{socket.gethostname()[:40]}:{pid}:{uuid.uuid4().hex[:8]}"
+
+
+def owner() -> str:
+    """This process's name on its leases (a forked worker gets its own)."""
+    return _owner_for(os.getpid())
+
+
+def lease_until() -> datetime:
+    return timezone.now() + timedelta(seconds=lease_seconds())
+
+
+def claim(reply_id: int) -> bool:
+    """Move a pending reply to streaming under this process's lease; False if another
+    run already took it (or it ended meanwhile)."""
+    taken = Message.objects.filter(pk=reply_id, status=Message.Status.PENDING).update(
+        status=Message.Status.STREAMING, lease_owner=owner(), lease_until=lease_until()
+    )
+    return taken == 1
+
+
+def checkpoint(reply_id: int, text: str) -> None:
+    """Keep what the shopper has seen so far, and the lease with it."""
+    Message.objects.filter(pk=reply_id, status=Message.Status.STREAMING).update(
+        text=text, lease_until=lease_until(), updated_at=timezone.now()
+    )
+
+
+def keep_leases() -> int:
+    """Renew every lease this process holds (one UPDATE)."""
+    return Message.objects.filter(lease_owner=owner(), status__in=UNFINISHED).update(
+        lease_until=lease_until()
+    )
+
+
+def lapsed(reply: Message) -> bool:
+    """An unfinished reply nobody is keeping alive."""
+    if reply.status not in UNFINISHED:
+        return False
+    now = timezone.now()
+    if reply.lease_until is not None:
+        return reply.lease_until < now
+    return reply.updated_at < now - timedelta(seconds=lease_seconds())  # from before leases
+
+
+def interrupt(reply: Message) -> bool:
+    """Mark a lapsed reply interrupted and show it; False if it was not lapsed (or another
+    process got there first)."""
+    from .engines import get_engine
+
+    if not lapsed(reply):
+        return False
+    language = "zh" if (reply.conversation.language or "").startswith("zh") else "en"
+    text = reply.text or INTERRUPTED_TEXT[language]
+    gone = reply.lease_owner or "unknown"
+    now = timezone.now()
+    still_lapsed = Q(lease_until__lt=now) | Q(
+        lease_until__isnull=True, updated_at__lt=now - timedelta(seconds=lease_seconds())
+    )
+    changed = Message.objects.filter(still_lapsed, pk=reply.pk, status__in=UNFINISHED).update(
+        status=Message.Status.INTERRUPTED,
+        error_code="interrupted",
+        text=text,
+        lease_owner="",
+        lease_until=None,
+        updated_at=timezone.now(),
+    )
+    if changed != 1:
+        return False
+    reply.refresh_from_db()
+    logger.warning("Reply %s was interrupted (owner %s gone)", reply.pk, gone)
+    try:
+        get_engine().open_reply(reply.conversation, reply).fail(text, retryable=True, code="interrupted")
+    except Exception:
+        logger.exception("Could not show the interruption of reply %s", reply.pk)
+    return True
+
+
+def sweep() -> list[int]:
+    """Interrupt every reply whose lease lapsed; returns their ids."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=lease_seconds())
+    candidates = Message.objects.select_related("conversation").filter(
+        status__in=UNFINISHED, role=Message.Role.ASSISTANT
+    )
+    rows = list(candidates.filter(lease_until__lt=now)) + list(
+        candidates.filter(lease_until__isnull=True, updated_at__lt=stale)
+    )
+    return [reply.pk for reply in rows if interrupt(reply)]
+
+
+class _Keeper(threading.Thread):
+    """One per process: renews this process's leases and sweeps for dead ones."""
+
+    def __init__(self) -> None:
+        super().__init__(name="chatbot-leases", daemon=True)
+        self.wake = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                keep_leases()
+                swept = sweep()
+                if swept:
+                    logger.info("Interrupted %d reply(ies) whose process had gone", len(swept))
+            except Exception:
+                logger.warning("Lease keeping failed; trying again shortly", exc_info=True)
+            finally:
+                if not connection.in_atomic_block:
+                    close_old_connections()
+                    connection.close()
+            self.wake.wait(renew_seconds())
+
+
+_keeper: _Keeper | None = None
+_keeper_lock = threading.Lock()
+
+
+def start_keeper() -> None:
+    """Start this process's keeper once (its first sweep runs at once: start-up)."""
+    global _keeper
+    with _keeper_lock:
+        if _keeper is not None and _keeper.is_alive() and _keeper.pid == os.getpid():  # type: ignore[attr-defined]
+            return
+        _keeper = _Keeper()
+        _keeper.pid = os.getpid()  # type: ignore[attr-defined]
+        _keeper.start()
+
+
+def stop_orphan(reply: Message) -> bool:
+    """The shopper pressed stop on a reply nobody is writing any more: end it now, as
+    stopped, with what it had (a live reply ends through the stop flag instead)."""
+    from .engines import get_engine
+    from .vocabulary import FinalReply
+
+    if not lapsed(reply):
+        return False
+    changed = Message.objects.filter(pk=reply.pk, status__in=UNFINISHED).update(
+        status=Message.Status.STOPPED, lease_owner="", lease_until=None, updated_at=timezone.now()
+    )
+    if changed != 1:
+        return False
+    reply.refresh_from_db()
+    try:
+        get_engine().open_reply(reply.conversation, reply).finish(FinalReply(text=reply.text), stopped=True)
+    except Exception:
+        logger.exception("Could not show that reply %s stopped", reply.pk)
+    return True

@@ -1,0 +1,108 @@
+"""No reply is ever stuck (chatbot.leases): a reply whose process stopped renewing its
+lease becomes ``interrupted`` with its partial text, retryable; stop ends it at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from chatbot import leases
+from chatbot.assistants.base import ShopAssistant
+from chatbot.engines.local.hub import get_hub
+from chatbot.models import Conversation, Message
+from chatbot.vocabulary import FinalReply, TextDelta
+
+from .conftest import post
+
+pytestmark = pytest.mark.django_db
+
+
+def stuck_reply(visitor, *, lease_age: float | None = 60, text: str = "The Alpine 38 is") -> Message:
+    """A shopper message whose reply a killed process left streaming."""
+    sent = post(
+        visitor, "/api/chatbot/stream-message", {"shop": "acme", "text": "hi", "clientMessageId": "c1"}
+    )
+    reply = Message.objects.get(pk=sent.json()["reply"]["id"])
+    until = None if lease_age is None else timezone.now() - timedelta(seconds=lease_age)
+    Message.objects.filter(pk=reply.pk).update(
+        status="streaming", text=text, lease_owner="dead-host:1:abc", lease_until=until
+    )
+    if lease_age is None:  # a reply from before leases: only its age tells
+        Message.objects.filter(pk=reply.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    return Message.objects.get(pk=reply.pk)
+
+
+@pytest.mark.parametrize("lease_age", [60, None])
+def test_a_sweep_interrupts_a_lapsed_reply_keeping_its_partial_text(visitor, assistant, lease_age):
+    reply = stuck_reply(visitor, lease_age=lease_age)
+    mark = get_hub().publish(reply.conversation_id, "test.mark", {}).id
+    assert leases.sweep() == [reply.pk]
+    reply.refresh_from_db()
+    assert reply.status == "interrupted" and reply.text == "The Alpine 38 is"
+    assert reply.error_code == "interrupted" and reply.lease_until is None
+    shown = [e for e in get_hub().replay(reply.conversation_id, mark) if e.type == "reply.failed"]
+    assert shown and shown[-1].data["message"]["status"] == "interrupted"
+    assert shown[-1].data["retryable"] is True
+    assert leases.sweep() == []  # once
+
+
+def test_a_live_lease_is_left_alone_and_kept_alive(visitor, assistant):
+    reply = stuck_reply(visitor, lease_age=-20)  # 20 s still to go
+    Message.objects.filter(pk=reply.pk).update(lease_owner=leases.owner())
+    assert leases.sweep() == []
+    assert leases.keep_leases() == 1
+    reply.refresh_from_db()
+    assert reply.status == "streaming"
+    assert reply.lease_until > timezone.now() + timedelta(seconds=25)
+
+
+def test_resending_the_same_client_message_id_retries_a_stuck_reply_without_waiting(visitor, assistant):
+    reply = stuck_reply(visitor)
+    again = post(
+        visitor, "/api/chatbot/stream-message", {"shop": "acme", "text": "hi", "clientMessageId": "c1"}
+    )
+    assert again.status_code == 202
+    assert again.json()["reply"]["id"] != reply.pk
+    assert Message.objects.get(pk=reply.pk).status == "interrupted"
+    assert Message.objects.get(pk=again.json()["reply"]["id"]).status == "done"
+
+
+def test_stop_on_a_reply_nobody_writes_ends_it_now(visitor, assistant):
+    reply = stuck_reply(visitor)
+    stopped = post(visitor, "/api/chatbot/stop", {"shop": "acme", "messageId": reply.pk})
+    assert stopped.status_code == 202
+    reply.refresh_from_db()
+    assert reply.status == "stopped" and reply.text == "The Alpine 38 is"
+
+
+def test_a_streaming_reply_is_checkpointed_so_a_crash_keeps_what_was_shown(visitor, monkeypatch):
+    seen_in_db: list[str] = []
+
+    class Slow(ShopAssistant):
+        def reply(self, context):  # type: ignore[no-untyped-def]
+            for word in ("one ", "two ", "three "):
+                yield TextDelta(word)
+                reply = Message.objects.get(role="assistant", status="streaming")
+                seen_in_db.append(reply.text)
+            yield FinalReply("one two three")
+
+    monkeypatch.setattr("chatbot.pipeline.assistant_for_shop", lambda shop_id: Slow())
+    monkeypatch.setattr("chatbot.pipeline.CHECKPOINT_SECONDS", 0)
+    post(visitor, "/api/chatbot/stream-message", {"shop": "acme", "text": "hi", "clientMessageId": "k"})
+    assert seen_in_db == ["one ", "one two ", "one two three "]
+
+
+def test_a_reply_is_run_once_even_if_its_job_is_submitted_twice(visitor, assistant):
+    from chatbot.pipeline import run_reply
+
+    sent = post(
+        visitor, "/api/chatbot/stream-message", {"shop": "acme", "text": "hi", "clientMessageId": "d"}
+    )
+    reply = Message.objects.get(pk=sent.json()["reply"]["id"])
+    assert reply.status == "done"
+    before = reply.updated_at
+    run_reply(reply.pk)  # a duplicate job: the claim refuses it
+    assert Message.objects.get(pk=reply.pk).updated_at == before
+    assert Conversation.objects.count() == 1
