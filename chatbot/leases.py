@@ -17,12 +17,13 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.db import close_old_connections, connection
-from django.db.models import Q
+from django.db.models import Case, Q, TextField, Value, When
 from django.utils import timezone
 
 from . import conf
@@ -70,11 +71,47 @@ def claim(reply_id: int) -> bool:
     return taken == 1
 
 
+# Checkpointed text waiting for the keeper's next flush: one UPDATE per flush for all
+# replies of the process, not one per reply (a thousand replies each writing every 2 s
+# starve the connection pool and stall every stream).
+_pending_text: dict[int, str] = {}
+_pending_lock = threading.Lock()
+FLUSH_SECONDS = 2.0
+
+
 def checkpoint(reply_id: int, text: str) -> None:
-    """Keep what the shopper has seen so far, and the lease with it."""
-    Message.objects.filter(pk=reply_id, status=Message.Status.STREAMING).update(
-        text=text, lease_until=lease_until(), updated_at=timezone.now()
-    )
+    """Keep what the shopper has seen so far (written within ``FLUSH_SECONDS``)."""
+    if _keeper_running():
+        with _pending_lock:
+            _pending_text[reply_id] = text
+    else:  # inline mode, management commands: no keeper, write now
+        _write_checkpoints({reply_id: text})
+
+
+def forget(reply_id: int) -> None:
+    """The reply ended: its final save wins over any checkpoint still queued."""
+    with _pending_lock:
+        _pending_text.pop(reply_id, None)
+
+
+def flush_checkpoints() -> int:
+    with _pending_lock:
+        batch = dict(_pending_text)
+        _pending_text.clear()
+    return _write_checkpoints(batch) if batch else 0
+
+
+def _write_checkpoints(batch: dict[int, str]) -> int:
+    written = 0
+    items = list(batch.items())
+    for start in range(0, len(items), 200):
+        chunk = items[start : start + 200]
+        text = Case(*(When(pk=pk, then=Value(t)) for pk, t in chunk), output_field=TextField())
+        # Only replies still streaming: one that finished meanwhile keeps its final text.
+        written += Message.objects.filter(
+            pk__in=[pk for pk, _ in chunk], status=Message.Status.STREAMING
+        ).update(text=text, lease_until=lease_until(), updated_at=timezone.now())
+    return written
 
 
 def keep_leases() -> int:
@@ -148,23 +185,32 @@ class _Keeper(threading.Thread):
         self.wake = threading.Event()
 
     def run(self) -> None:
+        renewed = 0.0
         while True:
             try:
-                keep_leases()
-                swept = sweep()
-                if swept:
-                    logger.info("Interrupted %d reply(ies) whose process had gone", len(swept))
+                flush_checkpoints()
+                if time.monotonic() - renewed >= renew_seconds():
+                    renewed = time.monotonic()
+                    keep_leases()
+                    swept = sweep()
+                    if swept:
+                        logger.info("Interrupted %d reply(ies) whose process had gone", len(swept))
             except Exception:
                 logger.warning("Lease keeping failed; trying again shortly", exc_info=True)
             finally:
                 if not connection.in_atomic_block:
                     close_old_connections()
                     connection.close()
-            self.wake.wait(renew_seconds())
+            self.wake.wait(FLUSH_SECONDS)
 
 
 _keeper: _Keeper | None = None
 _keeper_lock = threading.Lock()
+
+
+def _keeper_running() -> bool:
+    keeper = _keeper
+    return keeper is not None and keeper.is_alive() and getattr(keeper, "pid", None) == os.getpid()
 
 
 def start_keeper() -> None:

@@ -42,7 +42,8 @@ __all__ = ["receive_shopper_message", "request_stop", "retry_reply", "run_reply"
 
 logger = logging.getLogger("chatbot.pipeline")
 
-# The streamed text is saved this often, so an interrupted reply keeps what was shown.
+# The streamed text is checkpointed this often (chatbot.leases writes it in batches), so an
+# interrupted reply keeps what was shown.
 CHECKPOINT_SECONDS = 2.0
 HISTORY_TURNS = 12
 # After a hand-off the assistant stays quiet so a person can answer; if nobody has after
@@ -297,6 +298,7 @@ def run_reply(reply_id: int) -> None:
     reply.products = [card.as_dict() for card in (final.products or cards)]
     reply.quick_replies = list(final.quick_replies or options)
     reply.handoff = final.handoff or handoff
+    leases.forget(reply.pk)
     reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
     reply.lease_owner, reply.lease_until = "", None
     reply.save(
@@ -343,6 +345,7 @@ def _save_state(conversation: Conversation, context: AssistantContext) -> None:
 
 
 def _mark_failed(reply: Message, text: str, code: str) -> None:
+    leases.forget(reply.pk)
     reply.text = text
     reply.status = Message.Status.FAILED
     reply.error_code = code[:40]

@@ -106,3 +106,18 @@ def test_a_reply_is_run_once_even_if_its_job_is_submitted_twice(visitor, assista
     run_reply(reply.pk)  # a duplicate job: the claim refuses it
     assert Message.objects.get(pk=reply.pk).updated_at == before
     assert Conversation.objects.count() == 1
+
+
+def test_queued_checkpoints_are_written_in_one_batch_and_never_over_a_finished_reply(visitor, assistant):
+    first = stuck_reply(visitor, lease_age=-20, text="")
+    sent = post(
+        visitor, "/api/chatbot/stream-message", {"shop": "acme", "text": "again", "clientMessageId": "c2"}
+    )
+    finished = Message.objects.get(pk=sent.json()["reply"]["id"])
+    assert finished.status == "done"
+    with leases._pending_lock:  # what reply threads queue while the keeper runs
+        leases._pending_text.update({first.pk: "partial one", finished.pk: "partial two"})
+    assert leases.flush_checkpoints() == 1
+    assert Message.objects.get(pk=first.pk).text == "partial one"
+    assert Message.objects.get(pk=finished.pk).text == finished.text  # the final text stays
+    assert leases.flush_checkpoints() == 0

@@ -35,12 +35,12 @@ def test_a_reply_cut_by_sigkill_is_interrupted_with_its_text_and_retry_works():
         with reading(f"{first}/api/chatbot/events?shop=acme", session=shopper.session) as stream:
             assert stream.ready.wait(5)
             sent = shopper.post(
-                "/api/chatbot/stream-message", {"text": "ticks:40 please", "clientMessageId": "k1"}
+                "/api/chatbot/stream-message", {"text": "ticks:80 please", "clientMessageId": "k1"}
             )
             assert sent.status_code == 202
             reply_id = sent.json()["reply"]["id"]
-            # Past the first checkpoint (2 s), then the process dies without a word.
-            wait_for(lambda: sum(e["event"] == "reply.delta" for e in stream.events) >= 25, 15)
+            # Past a checkpoint and its flush (2 s each), then the process dies without a word.
+            wait_for(lambda: sum(e["event"] == "reply.delta" for e in stream.events) >= 50, 20)
             shown = "".join(e["data"]["text"] for e in stream.events if e["event"] == "reply.delta")
             site.servers[0][0].kill()
             site.servers[0][0].wait(5)
@@ -56,7 +56,7 @@ def test_a_reply_cut_by_sigkill_is_interrupted_with_its_text_and_retry_works():
         interrupted = wait_for(reply_now, 20)
         assert interrupted["text"] and shown.startswith(interrupted["text"])  # the checkpointed part
         again = shopper.post(
-            "/api/chatbot/stream-message", {"text": "ticks:40 please", "clientMessageId": "k1"}
+            "/api/chatbot/stream-message", {"text": "ticks:80 please", "clientMessageId": "k1"}
         )
         assert again.status_code == 202 and again.json()["reply"]["id"] != reply_id
 
