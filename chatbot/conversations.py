@@ -13,7 +13,11 @@ from .models import Conversation
 from .vocabulary import Shopper
 
 
-def conversation_for(shop_id: str, shopper: Shopper, *, create: bool = True) -> Conversation | None:
+def conversation_for(
+    shop_id: str, shopper: Shopper, *, create: bool = True, before_create: Callable[[], None] | None = None
+) -> Conversation | None:
+    """The shopper's conversation in this shop; made if missing and ``create``.
+    ``before_create`` runs only when one must be made (a limit may refuse by raising)."""
     conversation = Conversation.objects.filter(shop_id=shop_id, chat_user_id=shopper.chat_user_id).first()
     if conversation is not None or not create:
         if (
@@ -24,6 +28,8 @@ def conversation_for(shop_id: str, shopper: Shopper, *, create: bool = True) -> 
             Conversation.objects.filter(pk=conversation.pk).update(display_name=shopper.display_name)
             conversation.display_name = shopper.display_name
         return conversation
+    if before_create is not None:
+        before_create()
     try:
         with transaction.atomic():
             return Conversation.objects.create(
@@ -52,10 +58,7 @@ def conversation_ref_for(
     key = _ref_key(shop_id, shopper.chat_user_id)
     conversation = cache.get(key)
     if conversation is None or conversation.display_name != shopper.display_name:
-        conversation = conversation_for(shop_id, shopper, create=before_create is None)
-        if conversation is None and before_create is not None:
-            before_create()
-            conversation = conversation_for(shop_id, shopper)
+        conversation = conversation_for(shop_id, shopper, before_create=before_create)
         assert conversation is not None
         cache.set(key, conversation, 300)
     return conversation

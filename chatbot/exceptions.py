@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -50,6 +51,32 @@ class ApiError(drf_exceptions.APIException):
         self.status_code = status_code
         self.error_code = code
         self.headers = headers or {}
+
+
+def chat_disabled() -> ApiError:
+    """The kill switch or the shop's switch is off."""
+    return ApiError(503, "chat_disabled", "The chat is switched off right now. Please try again later.")
+
+
+def session_changed() -> ApiError:
+    """The request carries a session cookie a sign-in or sign-out just replaced
+    (``chatbot.signin.session_replaced``): try again once the new cookie is in."""
+    return ApiError(
+        409,
+        "session_changed",
+        "You have just signed in or out; please try again in a moment.",
+        headers={"Retry-After": "1"},
+    )
+
+
+def error_response(exc: ApiError) -> JsonResponse:
+    """An ``ApiError`` as the JSON response a plain Django view returns (the DRF views get
+    the same body from ``api_exception_handler``)."""
+    response = JsonResponse(error_body(exc.error_code, str(exc.detail)), status=exc.status_code)
+    response["Cache-Control"] = "no-store"
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 _CODES = {

@@ -121,6 +121,16 @@ def keep_leases() -> int:
     )
 
 
+def _lapsed_q() -> Q:
+    """Unfinished replies nobody is keeping alive, as a query (the one definition the
+    sweep and every conditional transition below use; ``lapsed`` is its in-memory twin)."""
+    now = timezone.now()
+    return Q(status__in=UNFINISHED) & (
+        Q(lease_until__lt=now)
+        | Q(lease_until__isnull=True, updated_at__lt=now - timedelta(seconds=lease_seconds()))
+    )
+
+
 def lapsed(reply: Message) -> bool:
     """An unfinished reply nobody is keeping alive."""
     if reply.status not in UNFINISHED:
@@ -141,11 +151,7 @@ def interrupt(reply: Message) -> bool:
     language = "zh" if (reply.conversation.language or "").startswith("zh") else "en"
     text = reply.text or INTERRUPTED_TEXT[language]
     gone = reply.lease_owner or "unknown"
-    now = timezone.now()
-    still_lapsed = Q(lease_until__lt=now) | Q(
-        lease_until__isnull=True, updated_at__lt=now - timedelta(seconds=lease_seconds())
-    )
-    changed = Message.objects.filter(still_lapsed, pk=reply.pk, status__in=UNFINISHED).update(
+    changed = Message.objects.filter(_lapsed_q(), pk=reply.pk).update(
         status=Message.Status.INTERRUPTED,
         error_code="interrupted",
         text=text,
@@ -166,14 +172,7 @@ def interrupt(reply: Message) -> bool:
 
 def sweep() -> list[int]:
     """Interrupt every reply whose lease lapsed; returns their ids."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=lease_seconds())
-    candidates = Message.objects.select_related("conversation").filter(
-        status__in=UNFINISHED, role=Message.Role.ASSISTANT
-    )
-    rows = list(candidates.filter(lease_until__lt=now)) + list(
-        candidates.filter(lease_until__isnull=True, updated_at__lt=stale)
-    )
+    rows = Message.objects.select_related("conversation").filter(_lapsed_q(), role=Message.Role.ASSISTANT)
     return [reply.pk for reply in rows if interrupt(reply)]
 
 
@@ -183,6 +182,7 @@ class _Keeper(threading.Thread):
     def __init__(self) -> None:
         super().__init__(name="chatbot-leases", daemon=True)
         self.wake = threading.Event()
+        self.pid = os.getpid()  # a forked worker inherits this object but not the thread
 
     def run(self) -> None:
         renewed = 0.0
@@ -210,17 +210,16 @@ _keeper_lock = threading.Lock()
 
 def _keeper_running() -> bool:
     keeper = _keeper
-    return keeper is not None and keeper.is_alive() and getattr(keeper, "pid", None) == os.getpid()
+    return keeper is not None and keeper.is_alive() and keeper.pid == os.getpid()
 
 
 def start_keeper() -> None:
     """Start this process's keeper once (its first sweep runs at once: start-up)."""
     global _keeper
     with _keeper_lock:
-        if _keeper is not None and _keeper.is_alive() and _keeper.pid == os.getpid():  # type: ignore[attr-defined]
+        if _keeper_running():
             return
         _keeper = _Keeper()
-        _keeper.pid = os.getpid()  # type: ignore[attr-defined]
         _keeper.start()
 
 
@@ -232,7 +231,7 @@ def stop_orphan(reply: Message) -> bool:
 
     if not lapsed(reply):
         return False
-    changed = Message.objects.filter(pk=reply.pk, status__in=UNFINISHED).update(
+    changed = Message.objects.filter(_lapsed_q(), pk=reply.pk).update(
         status=Message.Status.STOPPED, lease_owner="", lease_until=None, updated_at=timezone.now()
     )
     if changed != 1:

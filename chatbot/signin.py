@@ -14,8 +14,6 @@ carries a guest over lazily for hosts that sign people in some other way.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import time
 from typing import Any
@@ -26,6 +24,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from .adapters import get_adapter
 from .conversations import forget_ref
@@ -42,8 +41,7 @@ def session_fingerprint(session_key: str | None) -> str:
     """Names a session in events without revealing its key (events are replayable)."""
     if not session_key:
         return ""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"session:{session_key}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:20]
+    return salted_hmac("chatbot.signin.session", session_key, algorithm="sha256").hexdigest()[:20]
 
 
 def end_streams(conversation_ids: list[int], reason: str, session_key: str | None = None) -> None:
@@ -159,13 +157,13 @@ def _signed_out(sender: object, request: HttpRequest | None, user: object, **kwa
     forget_identity(request)
     session = getattr(request, "session", None)
     session_key = getattr(session, "session_key", None)
+    if not session_key:
+        return  # no session, so no stream of this browser's to end
     customer = get_adapter().customer_for_request(request)
-    ids: list[int] = []
-    if customer is not None:
-        chat_id = customer_chat_id(customer[0])
-        ids = list(Conversation.objects.filter(chat_user_id=chat_id).values_list("pk", flat=True))
     guest_id = session_guest_id(request)
+    owners = [customer_chat_id(customer[0])] if customer is not None else []
     if guest_id is not None:
-        ids += list(Conversation.objects.filter(chat_user_id=guest_id).values_list("pk", flat=True))
-    if ids and session_key:
+        owners.append(guest_id)
+    ids = list(Conversation.objects.filter(chat_user_id__in=owners).values_list("pk", flat=True))
+    if ids:
         end_streams(ids, "signed_out", session_key)

@@ -28,7 +28,7 @@ from . import conf, leases, ratelimit
 from .adapters import ShopInfo
 from .conversations import conversation_for, conversation_ref_for
 from .engines import get_engine
-from .exceptions import ApiError, api_exception_handler
+from .exceptions import ApiError, api_exception_handler, chat_disabled, session_changed
 from .identity import Identity, identify
 from .models import Conversation, Message
 from .pipeline import receive_shopper_message, request_stop
@@ -43,8 +43,6 @@ from .shops import shop_id_for_request, shop_info
 from .signin import session_replaced
 from .wire import message_json
 
-DISABLED_MESSAGE = "The chat is switched off right now. Please try again later."
-SESSION_CHANGED_MESSAGE = "You have just signed in or out; please try again in a moment."
 GUEST_ROLES = {"visitor", "guest", "anonymous"}
 CUSTOMER_ROLES = {"customer", "user", "member"}
 
@@ -121,10 +119,10 @@ class ChatAPIView(APIView):
         # Before DRF authenticates: that reads the session, and reading a replaced one
         # makes Django answer with a cookie that undoes the sign-in (chatbot.signin).
         if session_replaced(request._request):
-            raise ApiError(409, "session_changed", SESSION_CHANGED_MESSAGE, headers={"Retry-After": "1"})
+            raise session_changed()
         super().initial(request, *args, **kwargs)
         if not conf.get("CHATBOT_ENABLED"):
-            raise ApiError(503, "chat_disabled", DISABLED_MESSAGE)
+            raise chat_disabled()
         django_request = request._request
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             reason = _CsrfCheck(lambda r: None).process_view(django_request, None, (), {})  # type: ignore[arg-type]
@@ -140,7 +138,7 @@ class ChatAPIView(APIView):
         if shop is None:
             raise ApiError(404, "unknown_shop", f"No shop {shop_id!r} here.")
         if not settings_for_shop(shop.id).enabled:
-            raise ApiError(503, "chat_disabled", DISABLED_MESSAGE)
+            raise chat_disabled()
         self.shop = shop
         self.identity = identify(django_request, shop.language, mint=self.mints_guest)
 
@@ -160,11 +158,12 @@ class ChatAPIView(APIView):
     def conversation(self, *, create: bool = True) -> Conversation | None:
         if not self.identity.known:
             return None
-        found = conversation_for(self.shop.id, self.identity.shopper, create=False)
-        if found is None and create:
-            ratelimit.enforce_new_conversation(self.request._request)
-            found = conversation_for(self.shop.id, self.identity.shopper)
-        return found
+        return conversation_for(
+            self.shop.id,
+            self.identity.shopper,
+            create=create,
+            before_create=lambda: ratelimit.enforce_new_conversation(self.request._request),
+        )
 
 
 class TokenView(ChatAPIView):

@@ -31,18 +31,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
-from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 
 from ... import conf
 from ...conversations import conversation_for
-from ...exceptions import error_body
+from ...exceptions import ApiError, chat_disabled, error_response, session_changed
 from ...identity import identify
 from ...shop_settings import settings_for_shop
 from ...shops import shop_id_for_request, shop_info
 from ...signin import SESSION_ENDED, session_fingerprint, session_replaced
 from . import hub as events
 
-DISABLED_MESSAGE = "The chat is switched off right now. Please try again later."
 SESSION_CHECK_HEARTBEATS = 4  # the session backstop runs on every 4th heartbeat (1 min at 15 s)
 # retry: how long the browser waits before reconnecting on its own.
 _STREAM_OPENING = "retry: 2000\n: connected\n\n"
@@ -62,34 +61,20 @@ class Grant:
         return session_fingerprint(self.session_key)
 
 
-def _json_error(
-    status_code: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JsonResponse:
-    response = JsonResponse(error_body(code, message), status=status_code)
-    response["Cache-Control"] = "no-store"
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
-
-
-def _authorise(request: HttpRequest) -> Grant | JsonResponse:
+def _authorise(request: HttpRequest) -> Grant:
+    """Whose stream this is; an ``ApiError`` when there is none to give."""
     if session_replaced(request):  # checked before anything reads the session (chatbot.signin)
-        return _json_error(
-            409,
-            "session_changed",
-            "You have just signed in or out; please try again in a moment.",
-            headers={"Retry-After": "1"},
-        )
+        raise session_changed()
     shop_id = shop_id_for_request(request, request.GET.get("shop"))
     shop = shop_info(shop_id)
     if shop is None:
-        return _json_error(404, "unknown_shop", f"No shop {shop_id!r} here.")
+        raise ApiError(404, "unknown_shop", f"No shop {shop_id!r} here.")
     if not settings_for_shop(shop.id).enabled:
-        return _json_error(503, "chat_disabled", DISABLED_MESSAGE)
+        raise chat_disabled()
     identity = identify(request, shop.language)  # never mints: a stream starts no chat
     conversation = conversation_for(shop.id, identity.shopper, create=False) if identity.known else None
     if conversation is None:
-        return _json_error(
+        raise ApiError(
             404, "no_conversation", "You have no conversation in this shop yet; call the token route first."
         )
     session = getattr(request, "session", None)
@@ -102,7 +87,7 @@ def _authorise(request: HttpRequest) -> Grant | JsonResponse:
 # open stream for the stream's whole life. The lookup runs on a pool thread instead and
 # gives its connection back at once.
 @sync_to_async(thread_sensitive=False)
-def _authorise_async(request: HttpRequest) -> Grant | JsonResponse:
+def _authorise_async(request: HttpRequest) -> Grant:
     try:
         return _authorise(request)
     finally:
@@ -233,21 +218,22 @@ def _event_stream_sync(grant: Grant, slots: _Slots, last_event_id: str) -> Itera
 
 async def events_view(request: HttpRequest) -> HttpResponseBase:
     """``GET /api/chatbot/events?shop=…[&lastEventId=…]``"""
-    if request.method != "GET":
-        return _json_error(405, "method_not_allowed", "Use GET.")
-    if not conf.get("CHATBOT_ENABLED"):
-        return _json_error(503, "chat_disabled", DISABLED_MESSAGE)
-    grant = await _authorise_async(request)
-    if isinstance(grant, JsonResponse):
-        return grant
-    slots = _Slots(grant.chat_user_id)
-    if not await _in_thread(slots.claim, thread_sensitive=False)():
-        return _json_error(
-            429,
-            "too_many_streams",
-            "This chat already has its most open event streams; close a tab or try again shortly.",
-            headers={"Retry-After": str(_Slots.ttl())},
-        )
+    try:
+        if request.method != "GET":
+            raise ApiError(405, "method_not_allowed", "Use GET.")
+        if not conf.get("CHATBOT_ENABLED"):
+            raise chat_disabled()
+        grant = await _authorise_async(request)
+        slots = _Slots(grant.chat_user_id)
+        if not await _in_thread(slots.claim, thread_sensitive=False)():
+            raise ApiError(
+                429,
+                "too_many_streams",
+                "This chat already has its most open event streams; close a tab or try again shortly.",
+                headers={"Retry-After": str(_Slots.ttl())},
+            )
+    except ApiError as refused:
+        return error_response(refused)
     last_event_id = (request.headers.get("Last-Event-ID") or request.GET.get("lastEventId", ""))[:40]
     # Under ASGI the stream is an async generator and holds no thread; under WSGI
     # (runserver, a sync gunicorn) Django would buffer an async generator forever, so the
