@@ -3,12 +3,10 @@ pipeline, a product card, and a clock for the Stream engine's time seam."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from chatbot.assistants.base import AssistantContext, ShopAssistant
-from chatbot.engines.stream import client as stream_client
 from chatbot.vocabulary import AssistantEvent, ProductCard
 
 TENT = ProductCard(
@@ -40,23 +38,3 @@ class ScriptedAssistant(ShopAssistant):
                 step(context)
                 continue
             yield step
-
-
-class FakeClock(stream_client.Clock):
-    """The Stream engine's clock (``chatbot.engines.stream.client.clock``): time moves
-    only when the test lets it, so partial updates and stop polls are deterministic."""
-
-    def __init__(self) -> None:
-        self.now = float(int(time.time()))
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds

@@ -11,9 +11,9 @@ from chatbot.engines import stream as stream_engine
 from chatbot.engines.stream import client as stream_client
 from chatbot.vocabulary import FinalReply
 from tests.doubles.stream_double import StreamDouble
+from tests.support.clock import FakeClock
 
 from .contract import CHUNK_GAP, DELTAS, EngineContract
-from .fakes import FakeClock
 from .observers import StreamObserver
 
 API_KEY = "contract-key"

@@ -17,6 +17,7 @@ from django.test import override_settings
 
 from chatbot.engines import stream as stream_engine
 from chatbot.engines.stream import client as stream_service
+from tests.support.clock import FakeClock
 
 API_KEY = "test-key"
 API_SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -30,27 +31,6 @@ STREAM_SETTINGS = {
     "CHATBOT_REPLY_MODE": "inline",
     "CHATBOT_ASSISTANT": "local",
 }
-
-
-class FakeClock(stream_service.Clock):
-    """Time moves only when the code sleeps or the test says so."""
-
-    def __init__(self) -> None:
-        self.now = float(int(time.time()))
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)

@@ -86,8 +86,9 @@ describe("one event stream per browser", () => {
     expect(a.events).toHaveLength(1); // a closed tab hears nothing more
   });
 
-  it("without Web Locks, or without BroadcastChannel, every tab opens its own stream", async () => {
-    for (const missing of [{ locks: null }, { BroadcastChannel: null }] as Partial<LocalDeps>[]) {
+  it("without Web Locks, without BroadcastChannel, or refused the locks, every tab streams alone", async () => {
+    const refused = { request: () => Promise.reject(new DOMException("no", "SecurityError")) };
+    for (const missing of [{ locks: null }, { BroadcastChannel: null }, { locks: refused }] as Partial<LocalDeps>[]) {
       FakeEventSource.all = [];
       const b = browser(missing);
       const a = b.tab("a");
@@ -101,18 +102,6 @@ describe("one event stream per browser", () => {
       a.transport.close();
       c.transport.close();
     }
-  });
-
-  it("a tab that may not take locks streams alone and relays nothing", async () => {
-    const b = browser({ locks: { request: () => Promise.reject(new DOMException("no", "SecurityError")) } });
-    const a = b.tab("a");
-    const c = b.tab("c");
-    await a.transport.connect();
-    await c.transport.connect();
-    expect(openStreams()).toEqual(["a", "c"]);
-    streamsOf("a")[0].fire("reply.delta", { messageId: "r1", text: "Hi" }, "7");
-    await settle();
-    expect(c.events).toEqual([]);
   });
 
   it("session.ended at the leader: every tab hears the new identity before the new stream's events", async () => {
