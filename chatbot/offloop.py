@@ -1,0 +1,41 @@
+"""Blocking work (the database, a shop adapter, the local assistant's ranking) run from a
+coroutine without stalling the event loop.
+
+A reply runs as a task on an event loop (``chatbot.runtime``); whatever it does that blocks
+goes through :func:`in_thread`: a worker thread of a shared pool, not one per reply, and
+the thread's database connection is handed back at once, because hundreds of concurrent
+replies each keeping a connection open would exhaust the server's connections long before
+anything else ran out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections, connection
+
+T = TypeVar("T")
+
+
+def _release_connection() -> None:
+    # Never inside a transaction: tests wrap everything in one, and the work of a request
+    # that called us inline must stay in it.
+    if not connection.in_atomic_block:
+        close_old_connections()
+        connection.close()
+
+
+def _run_and_release(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _release_connection()
+
+
+async def in_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``await in_thread(fn, *args)``: ``fn(*args)`` on a pool thread, its connection
+    released afterwards. Not thread-sensitive: that would serialise every reply on one
+    thread."""
+    return await sync_to_async(_run_and_release, thread_sensitive=False)(fn, args, kwargs)
