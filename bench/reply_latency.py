@@ -54,7 +54,6 @@ def main() -> None:
     env = {
         **FAKE_ENV,
         "CHATBOT_FAKE_TICK_MS": str(args.tick_ms),
-        "CHATBOT_REPLY_WORKERS": str(args.conversations + 8),
         "REDIS_URL": (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14") if args.redis else "",
     }
     with LiveSite(env=env) as site:

@@ -52,12 +52,18 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_TRUSTED_PROXIES": "",
     # Lifetime of Stream user tokens.
     "CHATBOT_TOKEN_TTL": 60 * 60,
-    # Worker threads that run reply jobs in each app process.
+    # Replies run as tasks on an event loop (chatbot.runtime); their blocking steps (the
+    # database, the shop adapter, the local assistant's ranking) share this many threads
+    # per process.
     "CHATBOT_REPLY_WORKERS": 16,
     # A reply whose process stops renewing its lease for this long is marked interrupted.
     "CHATBOT_REPLY_LEASE_SECONDS": 30,
-    # "thread" (a worker pool) or "inline" (in the caller: tests, management commands).
-    "CHATBOT_REPLY_MODE": "thread",
+    # "async" (tasks on the server's event loop, or one loop thread outside ASGI) or
+    # "inline" (in the caller: tests, management commands). "thread" is an old name of async.
+    "CHATBOT_REPLY_MODE": "async",
+    # On SIGTERM, how long replies in flight may run on before they are checkpointed and
+    # marked interrupted; keep it below the server's graceful timeout (bin/serve: 25 s).
+    "CHATBOT_SHUTDOWN_GRACE_SECONDS": 20.0,
     "STREAM_CHAT_ENABLED": False,
     "STREAM_CHAT_API_KEY": "",
     "STREAM_CHAT_API_SECRET": "",

@@ -69,6 +69,17 @@ def session_changed() -> ApiError:
     )
 
 
+def shutting_down() -> ApiError:
+    """This process is shutting down (``chatbot.lifecycle``); nothing was stored, so the
+    widget sends again, and the proxy routes it to a process that is not."""
+    return ApiError(
+        503,
+        "shutting_down",
+        "The chat server is restarting; please try again in a moment.",
+        headers={"Retry-After": "2"},
+    )
+
+
 def error_response(exc: ApiError) -> JsonResponse:
     """An ``ApiError`` as the JSON response a plain Django view returns (the DRF views get
     the same body from ``api_exception_handler``)."""

@@ -88,6 +88,29 @@ def checkpoint(reply_id: int, text: str) -> None:
         _write_checkpoints({reply_id: text})
 
 
+def checkpoint_is_free() -> bool:
+    """True when ``checkpoint`` only queues (a keeper flushes it): callable from the loop."""
+    return _keeper_running()
+
+
+def interrupt_own(reply_id: int, text: str, language: str) -> Message | None:
+    """This process gives up a reply it is running (shutdown): it ends ``interrupted``
+    with the text the shopper saw, retryable. None if it had ended meanwhile."""
+    forget(reply_id)
+    changed = Message.objects.filter(pk=reply_id, status__in=UNFINISHED, lease_owner=owner()).update(
+        status=Message.Status.INTERRUPTED,
+        error_code="interrupted",
+        text=text or INTERRUPTED_TEXT["zh" if language.startswith("zh") else "en"],
+        lease_owner="",
+        lease_until=None,
+        updated_at=timezone.now(),
+    )
+    if changed != 1:
+        return None
+    logger.warning("Reply %s was interrupted: this process is shutting down", reply_id)
+    return Message.objects.select_related("conversation").get(pk=reply_id)
+
+
 def forget(reply_id: int) -> None:
     """The reply ended: its final save wins over any checkpoint still queued."""
     with _pending_lock:

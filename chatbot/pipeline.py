@@ -3,26 +3,33 @@ and every assistant.
 
 1. ``receive_shopper_message`` stores the message (idempotent by ``clientMessageId``)
    before the route answers 202, hands it to the engine and schedules a reply job.
-2. ``run_reply`` (in a worker thread) runs the shop's assistant and streams its events
-   into the engine's reply writer. A failure ends in a visible ``failed`` message with a
-   fallback text, which the shopper can retry — never in silence.
+2. ``run_reply`` (a task on the process's reply loop, ``chatbot.runtime``) runs the shop's
+   assistant and streams its events into the engine's reply writer; the text reaches the
+   shopper per delta and the database at checkpoints (``chatbot.leases``) and at the end.
+   A failure ends in a visible ``failed`` message with a fallback text, which the shopper
+   can retry; a shutdown past its grace period in ``interrupted`` with the text shown —
+   never in silence.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import jobs, leases
+from . import leases, runtime, stop
 from .adapters import get_adapter
 from .assistants import assistant_for_shop
 from .assistants.base import AssistantContext, AssistantError
 from .engines import get_engine
+from .engines.base import ReplyWriter
 from .models import Conversation, Message
+from .offloop import in_thread
 from .shop_settings import settings_for_shop
 from .shops import shop_info
 from .stop import request_stop, stop_requested
@@ -164,7 +171,7 @@ def _new_reply(conversation: Conversation, message: Message) -> Message:
         lease_owner=leases.owner(),
         lease_until=leases.lease_until(),
     )
-    jobs.submit_after_commit(run_reply, reply.pk)
+    runtime.submit_after_commit(run_reply, reply.pk)
     return reply
 
 
@@ -204,24 +211,51 @@ def build_context(conversation: Conversation, message: Message) -> AssistantCont
     )
 
 
-def run_reply(reply_id: int) -> None:
-    """Run the assistant for one pending reply and stream it into the engine."""
+class _Say:
+    """The engine's reply writer as the pipeline calls it from the loop: a writer that
+    never blocks (the local engine's: a hub hand-over) is called directly; any other
+    (Stream's REST calls) runs on the shared pool, one call at a time, in order."""
+
+    def __init__(self, writer: ReplyWriter) -> None:
+        self.writer = writer
+        self.direct = not getattr(writer, "blocking", True)
+
+    async def __call__(self, method: str, *args: Any, **kwargs: Any) -> None:
+        call = getattr(self.writer, method)
+        if self.direct:
+            call(*args, **kwargs)
+        else:
+            await in_thread(call, *args, **kwargs)
+
+
+def _load_pending(reply_id: int) -> Message | None:
     reply = Message.objects.select_related("conversation", "reply_to").filter(pk=reply_id).first()
     if reply is None or reply.status != Message.Status.PENDING or reply.reply_to is None:
+        return None
+    return reply
+
+
+async def run_reply(reply_id: int) -> None:
+    """Run the assistant for one pending reply and stream it into the engine: a task on
+    the process's reply loop (``chatbot.runtime``); whatever blocks goes to the pool."""
+    reply = await in_thread(_load_pending, reply_id)
+    if reply is None:
         return
     conversation = reply.conversation
     language = _lang_key(conversation.language)
     engine = get_engine()
     try:
-        writer = engine.open_reply(conversation, reply)
+        writer = await in_thread(engine.open_reply, conversation, reply)
     except Exception:
         logger.exception("Engine could not open reply %s", reply_id)
-        _mark_failed(reply, FALLBACK_TEXT[language], "engine_error")
+        await in_thread(_mark_failed, reply, FALLBACK_TEXT[language], "engine_error")
         return
 
-    if not leases.claim(reply.pk):
+    if not await in_thread(leases.claim, reply.pk):
         return  # another run took it, or it was interrupted while queued
+    await in_thread(stop.arm, reply.pk)
     reply.status = Message.Status.STREAMING
+    say = _Say(writer)
     checkpointed = time.monotonic()
     parts: list[str] = []
     cards: tuple[ProductCard, ...] = ()
@@ -230,54 +264,62 @@ def run_reply(reply_id: int) -> None:
     final: FinalReply | None = None
     stopped = False
     context: AssistantContext | None = None
+
+    def stop_pressed() -> bool:
+        # The one stop mechanism, free per delta: this process's set, refreshed from the
+        # shared cache for every running reply at once (chatbot.stop).
+        return stop.stopped_here(reply_id)
+
     try:
-        writer.thinking()
-        context = build_context(conversation, reply.reply_to)
-        # The one stop mechanism: the assistant asks the same flag the writer reads.
-        context.stop_requested = lambda: writer.stop_requested
-        assistant = assistant_for_shop(conversation.shop_id)
-        _release_connection()
-        events = assistant.reply(context)
+        await say("thinking")
+        context = await in_thread(build_context, conversation, reply.reply_to)
+        context.stop_requested = stop_pressed
+        assistant = await in_thread(assistant_for_shop, conversation.shop_id)
+        events = assistant.areply(context)
         try:
-            for event in events:
-                if connection.connection is not None:
-                    _release_connection()  # a tool read the shop: give the connection back now
-                if writer.stop_requested:
+            async for event in events:
+                if stop_pressed():
                     stopped = True
                     break
                 if isinstance(event, TextDelta):
                     if event.text:
                         parts.append(event.text)
-                        writer.delta(event.text)
+                        await say("delta", event.text)
                         if time.monotonic() - checkpointed >= CHECKPOINT_SECONDS:
                             # What the shopper saw survives a crash (and the lease is renewed).
                             checkpointed = time.monotonic()
-                            leases.checkpoint(reply.pk, "".join(parts))
+                            await _checkpoint(reply.pk, "".join(parts))
                 elif isinstance(event, ProductCards):
                     cards = event.products
-                    writer.products(cards)
+                    await say("products", cards)
                 elif isinstance(event, QuickReplies):
                     options = event.options
-                    writer.quick_replies(options)
+                    await say("quick_replies", options)
                 elif isinstance(event, HandoffRequested):
                     handoff = True
                     # The assistant's reason is for logs; the shopper gets the shop's notice.
                     logger.info("Reply %s hands over to a person: %s", reply_id, event.reason)
-                    writer.handoff(handoff_notice(conversation.shop_id, language))
+                    notice = await in_thread(handoff_notice, conversation.shop_id, language)
+                    await say("handoff", notice)
                 elif isinstance(event, Thinking):
-                    writer.thinking()
+                    await say("thinking")
                 elif isinstance(event, FinalReply):
                     final = event
         finally:
-            # Stopped, failed or done: the assistant's generator ends now, so its cleanup
-            # (closing an upstream stream, cancelling a remote chat) runs at once.
-            close = getattr(events, "close", None)
+            # Stopped, failed, done or cancelled: the assistant's generator ends now, so
+            # its cleanup (closing an upstream stream, cancelling a remote chat) runs at once.
+            close = getattr(events, "aclose", None)
             if close is not None:
-                close()
+                await close()
         if final is None:
             if not stopped:
                 raise AssistantError("The assistant ended without a final reply.", code="no_reply")
             final = FinalReply(text="".join(parts), products=cards, quick_replies=options, handoff=handoff)
+    except asyncio.CancelledError:
+        # The process is shutting down and the grace period is over (chatbot.lifecycle):
+        # keep what the shopper saw, and say so on every stream watching, here or elsewhere.
+        await _give_up(reply, say, "".join(parts), language)
+        raise
     except Exception as exc:
         code = exc.code if isinstance(exc, AssistantError) else "internal_error"
         retryable = exc.retryable if isinstance(exc, AssistantError) else True
@@ -285,10 +327,10 @@ def run_reply(reply_id: int) -> None:
             "Reply %s failed (%s): %s", reply_id, code, exc, exc_info=not isinstance(exc, AssistantError)
         )
         if context is not None:
-            _save_state(conversation, context)
-        _mark_failed(reply, FALLBACK_TEXT[language], code)
+            await in_thread(_save_state, conversation, context)
+        await in_thread(_mark_failed, reply, FALLBACK_TEXT[language], code)
         try:
-            writer.fail(reply.text, retryable=retryable, code=code)
+            await say("fail", reply.text, retryable=retryable, code=code)
         except Exception:
             logger.exception("Engine could not show the failure of reply %s", reply_id)
         return
@@ -298,8 +340,34 @@ def run_reply(reply_id: int) -> None:
     reply.products = [card.as_dict() for card in (final.products or cards)]
     reply.quick_replies = list(final.quick_replies or options)
     reply.handoff = final.handoff or handoff
-    leases.forget(reply.pk)
     reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
+    await in_thread(_save_finished, reply, conversation, context)
+    try:
+        await say("finish", final, stopped=stopped)
+    except Exception:
+        logger.exception("Engine could not finish reply %s", reply_id)
+
+
+async def _checkpoint(reply_id: int, text: str) -> None:
+    if leases.checkpoint_is_free():
+        leases.checkpoint(reply_id, text)  # queued for the keeper's batched write
+    else:
+        await in_thread(leases.checkpoint, reply_id, text)  # no keeper (inline): write now
+
+
+async def _give_up(reply: Message, say: _Say, text: str, language: str) -> None:
+    try:
+        ended = await in_thread(leases.interrupt_own, reply.pk, text, language)
+        if ended is not None:
+            reply.text, reply.status = ended.text, ended.status
+            await say("fail", ended.text, retryable=True, code="interrupted")
+    except Exception:
+        # The lease lapses and the sweep on another process interrupts it instead.
+        logger.exception("Could not mark reply %s interrupted at shutdown", reply.pk)
+
+
+def _save_finished(reply: Message, conversation: Conversation, context: AssistantContext | None) -> None:
+    leases.forget(reply.pk)
     reply.lease_owner, reply.lease_until = "", None
     reply.save(
         update_fields=[
@@ -318,24 +386,11 @@ def run_reply(reply_id: int) -> None:
         _save_state(conversation, context)
     if reply.handoff:
         Conversation.objects.filter(pk=conversation.pk).update(handoff_at=timezone.now())
-    try:
-        writer.finish(final, stopped=stopped)
-    except Exception:
-        logger.exception("Engine could not finish reply %s", reply_id)
 
 
 def handoff_notice(shop_id: str, language: str) -> str:
     hours = settings_for_shop(shop_id).business_hours
     return HANDOFF_NOTICE[language].format(hours=HOURS[language].format(hours=hours) if hours else "")
-
-
-def _release_connection() -> None:
-    """Give the database connection back while the assistant streams: a reply can take
-    many seconds of upstream I/O, and a thread per reply holding a connection would
-    exhaust the server's connections long before the threads run out. Whatever the
-    assistant reads next (tools) opens one again. Never inside a transaction (tests)."""
-    if not connection.in_atomic_block:
-        connection.close()
 
 
 def _save_state(conversation: Conversation, context: AssistantContext) -> None:

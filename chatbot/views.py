@@ -24,11 +24,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import conf, leases, ratelimit
+from . import conf, leases, lifecycle, ratelimit
 from .adapters import ShopInfo
 from .conversations import conversation_for, conversation_ref_for
 from .engines import get_engine
-from .exceptions import ApiError, api_exception_handler, chat_disabled, session_changed
+from .exceptions import ApiError, api_exception_handler, chat_disabled, session_changed, shutting_down
 from .identity import Identity, identify
 from .models import Conversation, Message
 from .pipeline import receive_shopper_message, request_stop
@@ -231,6 +231,8 @@ class MessageView(ChatAPIView):
             )
         body = MessageRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if lifecycle.shutting_down():
+            raise shutting_down()  # before storing: the widget sends it again elsewhere
         ratelimit.enforce_route(request._request, "message", self.identity.shopper.chat_user_id)
         ratelimit.enforce_reply_capacity()
         conversation = self.conversation()

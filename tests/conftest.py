@@ -8,9 +8,13 @@ from django.core.cache import cache
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from chatbot import stop
+
     cache.clear()
+    stop._here.clear()  # the stops this process knows of, kept beside the cache
     yield
     cache.clear()
+    stop._here.clear()
 
 
 @pytest.fixture

@@ -9,11 +9,12 @@ reply pipeline forwards them to the chat engine as they come. The last event is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..adapters import ShopAdapter, ShopInfo
+from ..offloop import in_thread
 from ..vocabulary import AssistantEvent, ChatTurn, FinalReply, Shopper
 
 
@@ -58,6 +59,22 @@ class ShopAssistant:
 
     def reply(self, context: AssistantContext) -> Iterator[AssistantEvent]:
         raise NotImplementedError
+
+    async def areply(self, context: AssistantContext) -> AsyncIterator[AssistantEvent]:
+        """What the pipeline calls. This default runs the sync ``reply`` a step at a time
+        on the shared pool (a pool thread is held only while a step blocks)."""
+        steps = self.reply(context)
+        done = object()
+        try:
+            while True:
+                event = await in_thread(next, steps, done)
+                if event is done:
+                    return
+                yield event
+        finally:
+            close = getattr(steps, "close", None)
+            if close is not None:
+                await in_thread(close)
 
     def answer(self, context: AssistantContext) -> FinalReply:
         """Run the stream to the end and return the final reply (for chatbot_ask)."""

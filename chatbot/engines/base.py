@@ -20,7 +20,14 @@ class ReplyWriter:
     """Receives one assistant reply as it is produced. The pipeline calls ``thinking``
     first, then any number of ``delta``/``products``/``quick_replies``/``handoff``, then
     exactly one of ``finish`` or ``fail``. ``stop_requested`` turns true when the shopper
-    pressed stop (the pipeline then ends the reply early with what it has)."""
+    pressed stop (the pipeline then ends the reply early with what it has).
+
+    The pipeline calls a writer from an event loop: one whose methods may block (network
+    calls) keeps ``blocking = True`` and is called on a pool thread, one call at a time; a
+    writer that only hands events over (the local engine's) sets it False and is called
+    directly, per delta, for free."""
+
+    blocking = True
 
     def thinking(self) -> None:
         raise NotImplementedError

@@ -37,7 +37,7 @@ def stuck_reply(visitor, *, lease_age: float | None = 60, text: str = "The Alpin
 @pytest.mark.parametrize("lease_age", [60, None])
 def test_a_sweep_interrupts_a_lapsed_reply_keeping_its_partial_text(visitor, assistant, lease_age):
     reply = stuck_reply(visitor, lease_age=lease_age)
-    mark = get_hub().publish(reply.conversation_id, "test.mark", {}).id
+    mark = get_hub().publish(reply.conversation_id, "test.mark", {}).id  # type: ignore[union-attr]
     assert leases.sweep() == [reply.pk]
     reply.refresh_from_db()
     assert reply.status == "interrupted" and reply.text == "The Alpine 38 is"
@@ -96,6 +96,7 @@ def test_a_streaming_reply_is_checkpointed_so_a_crash_keeps_what_was_shown(visit
 
 def test_a_reply_is_run_once_even_if_its_job_is_submitted_twice(visitor, assistant):
     from chatbot.pipeline import run_reply
+    from chatbot.runtime import run_inline
 
     sent = post(
         visitor, "/api/chatbot/stream-message", {"shop": "acme", "text": "hi", "clientMessageId": "d"}
@@ -103,7 +104,7 @@ def test_a_reply_is_run_once_even_if_its_job_is_submitted_twice(visitor, assista
     reply = Message.objects.get(pk=sent.json()["reply"]["id"])
     assert reply.status == "done"
     before = reply.updated_at
-    run_reply(reply.pk)  # a duplicate job: the claim refuses it
+    run_inline(run_reply, reply.pk)  # a duplicate job: the claim refuses it
     assert Message.objects.get(pk=reply.pk).updated_at == before
     assert Conversation.objects.count() == 1
 

@@ -203,4 +203,4 @@ def test_every_chat_setting_comes_from_the_environment_typed_like_its_default():
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "(7, False, 2.5, 'bot-1', 'thread')"
+    assert done.stdout.strip().splitlines()[-1] == "(7, False, 2.5, 'bot-1', 'async')"

@@ -103,11 +103,14 @@ class HubObserver(Observer):
 
     def watch(self, conversation: Conversation) -> None:
         # The hub outlives a test (and Redis outlives the run); read only what came after.
+        assert self.hub.flush(), "the hub's publisher did not write its queue"
         earlier = self.hub.replay(conversation.pk, "0-0")
         self.marks[conversation.pk] = earlier[-1].id if earlier else "0-0"
 
     def events(self, conversation: Conversation) -> list[tuple[str, dict[str, Any]]]:
         assert conversation.pk in self.marks, "watch() the conversation first"
+        # The Redis hub publishes in batches from its own thread: wait for what was queued.
+        assert self.hub.flush(), "the hub's publisher did not write its queue"
         return [(e.type, e.data) for e in self.hub.replay(conversation.pk, self.marks[conversation.pk])]
 
     def channel(self, conversation: Conversation) -> list[Shown]:

@@ -4,9 +4,10 @@ in a server subprocess, ``CHATBOT_ASSISTANT=tests.support.assistants.TickingAssi
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from chatbot.adapters import ProductInfo
 from chatbot.assistants.base import AssistantContext, AssistantError, ShopAssistant
@@ -82,6 +83,20 @@ class TickingAssistant(ShopAssistant):
         count = int(context.message[6:].split()[0]) if context.message.startswith("ticks:") else self.count
         for i in range(count):
             time.sleep(self.tick)
+            piece = f"[{i}@{time.time():.6f}]"
+            parts.append(piece)
+            yield TextDelta(piece)
+        yield FinalReply(text="".join(parts), intent="smalltalk")
+
+    async def areply(self, context: AssistantContext) -> AsyncIterator[object]:  # type: ignore[override]
+        # What a remote assistant does on the loop: wait for upstream without a thread.
+        yield Thinking()
+        parts = []
+        count = int(context.message[6:].split()[0]) if context.message.startswith("ticks:") else self.count
+        for i in range(count):
+            await asyncio.sleep(self.tick)
+            if context.stop_requested():
+                break
             piece = f"[{i}@{time.time():.6f}]"
             parts.append(piece)
             yield TextDelta(piece)

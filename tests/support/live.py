@@ -40,7 +40,7 @@ class LiveSite:
             "DATABASE_URL": database_url or f"sqlite:///{self.tmp.name}/db.sqlite3",
             "SECRET_KEY": "live-test-" + secrets.token_hex(8),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "CHATBOT_REPLY_MODE": "thread",
+            "CHATBOT_REPLY_MODE": "async",
             "PYTHONPATH": str(ROOT),
             **(env or {}),
         }

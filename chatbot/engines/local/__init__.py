@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 
 class LocalReplyWriter(ReplyWriter):
+    # Publishing is a hand-over to the hub (memory: the streams' queues; Redis: the batch
+    # publisher's), so the pipeline calls this writer on its loop.
+    blocking = False
     # Checking the stop flag costs a cache read; a few times a second is plenty.
     STOP_CHECK_SECONDS = 0.2
 

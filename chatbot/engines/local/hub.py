@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -48,6 +49,12 @@ class Event:
         return f"id: {self.id}\nevent: {self.type}\ndata: {payload}\n\n"
 
 
+# Put into every open stream of this process when it shuts down (chatbot.lifecycle): the
+# stream sends it and ends, and the browser reconnects, to another process if need be.
+SERVER_RESTARTING = "server.restarting"
+RESTARTING = Event("", SERVER_RESTARTING, {})
+
+
 def _order_key(event_id: str) -> tuple[int, int]:
     """Event ids are "<ms>-<seq>" (Redis stream ids; the memory hub mimics them)."""
     try:
@@ -70,6 +77,11 @@ class _Subscriber:
         if self.squeue is not None:
             self.squeue.put(event)
         elif self.loop is not None and self.aqueue is not None:
+            # A reply running on the stream's own loop (the usual case under ASGI) hands
+            # the event over directly; from another thread, through the loop's wake-up.
+            if asyncio._get_running_loop() is self.loop:
+                self.aqueue.put_nowait(event)
+                return
             with contextlib.suppress(RuntimeError):  # the loop closed: the stream is gone
                 self.loop.call_soon_threadsafe(self.aqueue.put_nowait, event)
 
@@ -101,6 +113,13 @@ class _LocalFanout:
         for subscriber in subscribers:
             subscriber.put(event)
 
+    def dispatch_all(self, event: Event) -> int:
+        with self._lock:
+            subscribers = [sub for subs in self._subscribers.values() for sub in subs]
+        for subscriber in subscribers:
+            subscriber.put(event)
+        return len(subscribers)
+
 
 class _Ordering:
     """Drops what a stream already delivered (replay and live overlap by design)."""
@@ -120,8 +139,13 @@ class EventHub:
     def __init__(self) -> None:
         self.fanout = _LocalFanout()
 
-    def publish(self, conversation_id: int, event_type: str, data: dict[str, Any]) -> Event:
+    def publish(self, conversation_id: int, event_type: str, data: dict[str, Any]) -> Event | None:
+        """Send an event to the conversation's streams (the memory hub returns it with its
+        id; the Redis hub queues it and returns None)."""
         raise NotImplementedError
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        return True
 
     def replay(self, conversation_id: int, after_id: str) -> list[Event]:
         raise NotImplementedError
@@ -156,6 +180,9 @@ class EventHub:
                 except TimeoutError:
                     yield None
                     continue
+                if event is RESTARTING:
+                    yield event
+                    return
                 if ordering.fresh(event):
                     yield event
         finally:
@@ -180,6 +207,9 @@ class EventHub:
                 except queue.Empty:
                     yield None
                     continue
+                if event is RESTARTING:
+                    yield event
+                    return
                 if ordering.fresh(event):
                     yield event
         finally:
@@ -240,6 +270,7 @@ class RedisHub(EventHub):
             url, decode_responses=True, max_connections=int(conf.get("REDIS_MAX_CONNECTIONS")), timeout=20
         )
         self.redis = redis.Redis(connection_pool=pool)
+        self.publisher = _BatchPublisher(self.redis)
         self._listeners: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._listeners_lock = threading.Lock()
         self._sync_listener: threading.Thread | None = None
@@ -248,19 +279,16 @@ class RedisHub(EventHub):
     def _stream_key(conversation_id: int) -> str:
         return f"chatbot:events:{conversation_id}"
 
-    def publish(self, conversation_id: int, event_type: str, data: dict[str, Any]) -> Event:
+    def publish(self, conversation_id: int, event_type: str, data: dict[str, Any]) -> None:
+        # Queued for the batch publisher: the caller (a reply on the event loop) never
+        # waits for Redis. Local subscribers learn of the event through the pub/sub
+        # listener like every other process does, so each event arrives once and in order.
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        key = self._stream_key(conversation_id)
-        event_id = self.redis.xadd(
-            key, {"type": event_type, "data": body}, maxlen=REPLAY_EVENTS, approximate=True
-        )
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.expire(key, REPLAY_SECONDS)
-        pipe.publish(PUBSUB_CHANNEL, json.dumps([conversation_id, event_id, event_type, body]))
-        pipe.execute()
-        # The local subscribers learn of it through the pub/sub listener like every other
-        # process does, so each event is delivered once and in order.
-        return Event(str(event_id), event_type, data)
+        self.publisher.put(conversation_id, event_type, body)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything published so far is in Redis (tests, shutdown)."""
+        return self.publisher.flushed(timeout)
 
     def replay(self, conversation_id: int, after_id: str) -> list[Event]:
         rows: list[tuple[str, dict[str, str]]] = self.redis.xrange(  # type: ignore[assignment]
@@ -290,8 +318,9 @@ class RedisHub(EventHub):
             self._sync_listener = pubsub.run_in_thread(sleep_time=1.0, daemon=True)
 
     def _on_message(self, item: dict[str, Any]) -> None:
-        conversation_id, event_id, event_type, body = json.loads(item["data"])
-        self.fanout.dispatch(int(conversation_id), Event(event_id, event_type, json.loads(body)))
+        # One message per flush of a publisher: [[conversation, id, type, data], ...].
+        for conversation_id, event_id, event_type, data in json.loads(item["data"]):
+            self.fanout.dispatch(int(conversation_id), Event(event_id, event_type, data))
 
     async def _listen(self, ready: asyncio.Event) -> None:
         import redis.asyncio as aioredis
@@ -317,6 +346,84 @@ class RedisHub(EventHub):
                     await client.aclose()
 
 
+# One round trip per flush, whatever it holds: each event appended to its conversation's
+# stream (its id made by Redis, so ids stay ordered whichever process writes), and one
+# PUBLISH announcing all of them. Per event before: an XADD, then a pipelined EXPIRE +
+# PUBLISH, through a blocking pool, from every reply thread — at 100 conversations most
+# of the server's time went to Redis socket I/O and deltas took seconds.
+_PUBLISH_BATCH = """
+local parts = {}
+for i = 1, #KEYS do
+  local at = 3 + (i - 1) * 3
+  local id = redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], '*',
+                        'type', ARGV[at + 2], 'data', ARGV[at + 3])
+  redis.call('EXPIRE', KEYS[i], ARGV[3])
+  parts[i] = '[' .. ARGV[at + 1] .. ',"' .. id .. '",'
+             .. cjson.encode(ARGV[at + 2]) .. ',' .. ARGV[at + 3] .. ']'
+end
+redis.call('PUBLISH', ARGV[1], '[' .. table.concat(parts, ',') .. ']')
+return #KEYS
+"""
+BATCH_MAX = 500
+
+
+class _BatchPublisher:
+    """One thread per process that writes queued events to Redis in batches: whatever
+    accumulated while the previous batch was on the wire goes in the next one, so a lone
+    event waits for nothing and a burst costs one round trip per batch, not per event."""
+
+    def __init__(self, client: Any) -> None:
+        self.redis = client
+        self.script = client.register_script(_PUBLISH_BATCH)
+        self.cond = threading.Condition()
+        self.queue: deque[tuple[int, str, str]] = deque()
+        self.sent = 0
+        self.queued = 0
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def put(self, conversation_id: int, event_type: str, body: str) -> None:
+        with self.cond:
+            self.queue.append((conversation_id, event_type, body))
+            self.queued += 1
+            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
+                self.pid = os.getpid()
+                self.thread = threading.Thread(target=self._run, name="chatbot-publish", daemon=True)
+                self.thread.start()
+            self.cond.notify()
+
+    def flushed(self, timeout: float) -> bool:
+        with self.cond:
+            target = self.queued
+            return self.cond.wait_for(lambda: self.sent >= target, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                self.cond.wait_for(lambda: bool(self.queue))
+                batch = [self.queue.popleft() for _ in range(min(BATCH_MAX, len(self.queue)))]
+            self._send(batch)
+            with self.cond:
+                self.sent += len(batch)
+                self.cond.notify_all()
+
+    def _send(self, batch: list[tuple[int, str, str]]) -> None:
+        keys = [RedisHub._stream_key(cid) for cid, _t, _b in batch]
+        args: list[Any] = [PUBSUB_CHANNEL, REPLAY_EVENTS, REPLAY_SECONDS]
+        for cid, event_type, body in batch:
+            args += [int(cid), event_type, body]
+        for attempt in (1, 2):
+            try:
+                self.script(keys=keys, args=args)
+                return
+            except Exception:
+                if attempt == 2:
+                    # Live subscribers miss these; the stored messages (history) do not.
+                    logger.exception("Could not publish %d chat event(s) to Redis", len(batch))
+                else:
+                    time.sleep(0.2)
+
+
 @lru_cache(maxsize=4)
 def _hub_for(url: str) -> EventHub:
     return RedisHub(url) if url else MemoryHub()
@@ -324,3 +431,8 @@ def _hub_for(url: str) -> EventHub:
 
 def get_hub() -> EventHub:
     return _hub_for(conf.get("REDIS_URL") or "")
+
+
+def end_local_streams() -> int:
+    """Every open stream of this process ends with ``server.restarting`` (shutdown)."""
+    return get_hub().fanout.dispatch_all(RESTARTING)

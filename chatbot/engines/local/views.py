@@ -33,9 +33,9 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 
-from ... import conf
+from ... import conf, lifecycle
 from ...conversations import conversation_for
-from ...exceptions import ApiError, chat_disabled, error_response, session_changed
+from ...exceptions import ApiError, chat_disabled, error_response, session_changed, shutting_down
 from ...identity import identify
 from ...shop_settings import settings_for_shop
 from ...shops import shop_id_for_request, shop_info
@@ -171,6 +171,9 @@ def _on_heartbeat(grant: Grant, slots: _Slots, beats: int) -> tuple[str, bool]:
 
 
 def _on_event(grant: Grant, event: events.Event) -> tuple[str, bool]:
+    if event.type == events.SERVER_RESTARTING:
+        # This process is shutting down: reconnect soon (the proxy picks a live one).
+        return f"retry: {lifecycle.RECONNECT_MS}\nevent: {event.type}\ndata: {{}}\n\n", True
     if event.type != SESSION_ENDED:
         return event.to_sse(), False
     if _ended(grant, event):
@@ -223,6 +226,11 @@ async def events_view(request: HttpRequest) -> HttpResponseBase:
             raise ApiError(405, "method_not_allowed", "Use GET.")
         if not conf.get("CHATBOT_ENABLED"):
             raise chat_disabled()
+        # Under ASGI this runs on the server's main loop: the one place the shutdown
+        # handler can be chained in (it ends this stream on SIGTERM).
+        lifecycle.install_signal_handlers()
+        if lifecycle.shutting_down():
+            raise shutting_down()
         grant = await _authorise_async(request)
         slots = _Slots(grant.chat_user_id)
         if not await _in_thread(slots.claim, thread_sensitive=False)():
