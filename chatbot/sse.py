@@ -9,8 +9,7 @@ ends is dispatched rather than dropped.
 
 ``SSEDecoder.feed`` takes bytes or text in arbitrary pieces (a network chunk may split a
 line, or a UTF-8 character) and returns the events completed so far, so a reader can act
-on each event the moment its blank line arrives; :func:`aiter_sse` does the same for an
-asynchronous body (``httpx.Response.aiter_bytes()``).
+on each event the moment its blank line arrives.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,17 +134,6 @@ def iter_sse(chunks: Iterable[bytes | str]) -> Iterator[SSEEvent]:
     for chunk in chunks:
         yield from decoder.feed(chunk)
     yield from decoder.close()
-
-
-async def aiter_sse(chunks: AsyncIterable[bytes | str]) -> AsyncIterator[SSEEvent]:
-    """:func:`iter_sse` for a body read asynchronously: each event as soon as the chunk
-    holding its blank line has arrived."""
-    decoder = SSEDecoder()
-    async for chunk in chunks:
-        for event in decoder.feed(chunk):
-            yield event
-    for event in decoder.close():
-        yield event
 
 
 def iter_sse_lines(lines: Iterable[bytes | str]) -> Iterator[SSEEvent]:

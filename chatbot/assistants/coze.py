@@ -32,7 +32,7 @@ import httpx
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
 from ..offloop import in_thread
-from ..sse import json_object
+from ..sse import SSEEvent, json_object
 from ..vocabulary import AssistantEvent, FinalReply, ProductCards, QuickReplies, TextDelta, Thinking
 from .base import AssistantContext
 from .coze_auth import CozeAuth, auth_from_settings
@@ -147,7 +147,7 @@ class CozeAssistant(RemoteAssistant):
         while response is not None:
             turn.logid = response.headers.get("x-tt-logid", "") or turn.logid
             tool_calls: list[dict[str, Any]] | None = None
-            async with contextlib.aclosing(self.iter_events(response)) as events:
+            async with contextlib.aclosing(self.iter_events(response, last=_ends_stream)) as events:
                 async for sse in events:
                     if context.stop_requested():
                         await self._cancel_chat(conversation_id, turn.chat_id)
@@ -488,6 +488,12 @@ def coze_user_id(context: AssistantContext) -> str:
     """Stable per shopper and shop, and tells Coze nothing about who they are."""
     digest = hashlib.sha256(f"{context.shop.id}:{context.shopper.chat_user_id}".encode()).hexdigest()
     return f"shopper-{digest[:32]}"
+
+
+def _ends_stream(sse: SSEEvent) -> bool:
+    # Coze ends the stream after requires_action too (the answer goes on in the submit
+    # call), sending only ``done`` after it.
+    return sse.event in ("done", "conversation.chat.requires_action")
 
 
 def _tool_calls(chat: dict[str, Any]) -> list[dict[str, Any]]:

@@ -80,7 +80,9 @@ class GatewayAssistant(RemoteAssistant):
             products: tuple[ProductCard, ...] = ()
             options: tuple[str, ...] = ()
             handoff = False
-            async with contextlib.aclosing(self.iter_events(response)) as events:
+            async with contextlib.aclosing(
+                self.iter_events(response, last=lambda sse: sse.event in ("done", "error"))
+            ) as events:
                 async for sse in events:
                     if context.stop_requested():
                         return

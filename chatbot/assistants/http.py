@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..exceptions import VendorError
-from ..sse import SSEEvent, aiter_sse
+from ..sse import SSEDecoder, SSEEvent
 from .base import AssistantError, ShopAssistant
 from .clients import loop_client
 
@@ -43,6 +43,11 @@ T = TypeVar("T")
 DEFAULT_CONNECT_TIMEOUT = 5.0
 # Between two bytes of a streamed answer, not for the whole answer.
 DEFAULT_READ_TIMEOUT = 60.0
+
+# After an answer's last event, how long and how much of the rest of the body is read so
+# the connection can be reused (the rest is a few bytes, normally already received).
+DRAIN_SECONDS = 1.0
+DRAIN_BYTES = 65536
 
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -217,12 +222,28 @@ class RemoteAssistant(ShopAssistant):
                 await asyncio.sleep(delay)
                 attempt += 1
 
-    async def iter_events(self, response: httpx.Response) -> AsyncGenerator[SSEEvent, None]:
+    async def iter_events(
+        self, response: httpx.Response, *, last: Callable[[SSEEvent], bool] | None = None
+    ) -> AsyncGenerator[SSEEvent, None]:
         """SSE events of a streamed answer, each as soon as its blank line arrives. The
         response is closed when the events end, fail, or the iterator is closed (a
-        connection closed mid-answer tells the vendor to stop)."""
+        connection closed mid-answer tells the vendor to stop).
+
+        An event for which ``last`` is true ends the answer: what remains of the body
+        (the end of the chunked encoding, usually already on the wire) is read first, so
+        the connection goes back to the pool for the next reply instead of being closed
+        because its body was left half read."""
+        chunks = response.aiter_bytes()
+        decoder = SSEDecoder()
         try:
-            async for event in aiter_sse(response.aiter_bytes()):
+            async for chunk in chunks:
+                for event in decoder.feed(chunk):
+                    if last is not None and last(event):
+                        await _drain(chunks)
+                        yield event
+                        return
+                    yield event
+            for event in decoder.close():
                 yield event
         except httpx.TimeoutException as exc:
             raise UpstreamError(
@@ -262,6 +283,19 @@ class RemoteAssistant(ShopAssistant):
             started=started,
             code=f"{self.name}_{exc.code}" if exc.code not in (None, "") else f"{self.name}_error",
         )
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    # Bounded: a server that goes on sending after its last event is cut off instead.
+    received = 0
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > DRAIN_BYTES:
+                    return
+    except (TimeoutError, httpx.HTTPError, OSError):
+        pass
 
 
 def _is_configuration_error(exc: UpstreamError) -> bool:
