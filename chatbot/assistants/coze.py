@@ -352,7 +352,7 @@ class CozeAssistant(RemoteAssistant):
             await self._post_json(
                 "/v3/chat/cancel",
                 json_body={"conversation_id": conversation_id, "chat_id": chat_id},
-                timeout=httpx.Timeout(self.timeout.connect or CANCEL_TIMEOUT, read=CANCEL_TIMEOUT),
+                timeout=httpx.Timeout(CANCEL_TIMEOUT),
             )
         except UpstreamError as exc:
             # Best effort: the chat may have just finished on its own.

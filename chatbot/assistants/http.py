@@ -107,7 +107,7 @@ class RemoteAssistant(ShopAssistant):
 
     @property
     def client(self) -> httpx.AsyncClient:
-        return loop_client(type(self).__name__)
+        return loop_client(f"{type(self).__module__}.{type(self).__qualname__}")
 
     # --- transport -------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class RemoteAssistant(ShopAssistant):
                 json=json_body,
                 content=data,
                 headers=dict(headers or {}),
-                params=dict(params or {}),
+                params=dict(params) if params else None,
                 timeout=timeout or self.timeout,
             )
             return await self.client.send(request, stream=stream)
@@ -260,6 +260,9 @@ class RemoteAssistant(ShopAssistant):
                 retryable=True,
             ) from exc
         finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
             await response.aclose()
 
     def log_failure(self, exc: UpstreamError, what: str) -> None:

@@ -32,6 +32,7 @@ import httpx
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
 from ..offloop import in_thread
+from ..sse import SSEEvent
 from ..vocabulary import AssistantEvent, FinalReply, ProductCards, TextDelta, Thinking
 from .base import AssistantContext
 from .http import RemoteAssistant, UpstreamError
@@ -206,7 +207,7 @@ class OpenAIAssistant(RemoteAssistant):
             for text in await self._read_whole(response, current):
                 yield text
             return
-        async with contextlib.aclosing(self.iter_events(response)) as events:
+        async with contextlib.aclosing(self.iter_events(response, last=_is_done)) as events:
             async for sse in events:
                 if context.stop_requested():
                     return
@@ -317,6 +318,10 @@ def system_prompt(context: AssistantContext) -> str:
             who,
         ]
     )
+
+
+def _is_done(sse: SSEEvent) -> bool:
+    return sse.data.strip() == "[DONE]"
 
 
 def _call_index(piece: dict[str, Any], current: _Round) -> int:
