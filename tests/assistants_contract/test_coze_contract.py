@@ -1,10 +1,13 @@
+import threading
+
 import pytest
 
 from chatbot.assistants import get_assistant
 from chatbot.assistants.http import RetryPolicy
 
-from .contract import RemoteAssistantContract
+from .contract import RemoteAssistantContract, collect, is_delta
 from .fake_coze import BOT_ID, FakeCozeBot, coze_event
+from .fakes import make_context
 from .keys import key_pair, private_key_body
 from .upstream import FakeUpstream, Reply
 
@@ -77,11 +80,6 @@ class TestCozeAssistantContract(RemoteAssistantContract):
 
     def test_closing_the_reply_mid_chat_cancels_the_coze_chat(self, make_assistant, serve):
         """Coze would go on generating, and billing, an answer nobody reads."""
-        import threading
-
-        from .contract import collect, is_delta
-        from .fakes import make_context
-
         stop = threading.Event()
         serve(self.sse(self.endless(stop)))
         try:
