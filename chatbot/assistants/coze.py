@@ -19,22 +19,25 @@ may override it through ``bot_id``), and the credentials read by ``coze_auth``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import requests
+import httpx
 
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
-from ..sse import json_object
+from ..offloop import in_thread
+from ..sse import SSEEvent, json_object
 from ..vocabulary import AssistantEvent, FinalReply, ProductCards, QuickReplies, TextDelta, Thinking
 from .base import AssistantContext
 from .coze_auth import CozeAuth, auth_from_settings
-from .http import RemoteAssistant, ShopToolBridge, UpstreamError
+from .http import RemoteAssistant, UpstreamError
+from .toolbridge import ShopToolBridge
 
 logger = logging.getLogger("chatbot.assistants.coze")
 
@@ -47,6 +50,7 @@ STATE_CHAT = "coze_chat_id"
 RETRYABLE_CODES = frozenset({"4013", "5000"})
 AUTH_CODES = frozenset({"4100"})
 CHAT_IN_PROGRESS = "4016"
+CANCEL_TIMEOUT = 5.0
 
 
 @dataclass
@@ -89,22 +93,25 @@ class CozeAssistant(RemoteAssistant):
                 "The Coze assistant needs COZE_BOT_ID (or the shop's Coze bot id)."
             )
         self.api_base = str(api_base or conf.get("COZE_API_BASE")).rstrip("/")
-        self.auth = auth or auth_from_settings(session=self.session)
+        self.auth = auth or auth_from_settings()
         self.history_turns = history_turns
         self.max_tool_rounds = max_tool_rounds
 
     # --- the reply -------------------------------------------------------------------
 
-    def reply(self, context: AssistantContext) -> Iterator[AssistantEvent]:
+    async def areply(self, context: AssistantContext) -> AsyncGenerator[AssistantEvent, None]:
         yield Thinking()
         turn = _Turn(bridge=ShopToolBridge(context))
         try:
-            yield from self._converse(context, turn)
-        except GeneratorExit:
-            # The pipeline stopped reading (the shopper pressed stop): Coze would go on
-            # generating, and billing, the rest of the answer.
-            if context.stop_requested():
-                self._cancel_chat(str(context.state.get(STATE_CONVERSATION) or ""), turn.chat_id)
+            async with contextlib.aclosing(self._converse(context, turn)) as events:
+                async for event in events:
+                    yield event
+        except (GeneratorExit, asyncio.CancelledError):
+            # The pipeline stopped reading (the shopper pressed stop, or the reply is being
+            # torn down) while the chat runs: Coze would go on generating, and billing, the
+            # rest of the answer.
+            if turn.chat_id and not turn.finished:
+                await self._cancel_chat(str(context.state.get(STATE_CONVERSATION) or ""), turn.chat_id)
             raise
         except UpstreamError as exc:
             exc.logid = exc.logid or turn.logid
@@ -129,21 +136,22 @@ class CozeAssistant(RemoteAssistant):
             handoff=bridge.handoff,
         )
 
-    def _converse(self, context: AssistantContext, turn: _Turn) -> Iterator[AssistantEvent]:
+    async def _converse(self, context: AssistantContext, turn: _Turn) -> AsyncGenerator[AssistantEvent, None]:
         conversation_id = context.state.get(STATE_CONVERSATION) or ""
         fresh = not conversation_id
         if fresh:
-            conversation_id = self._create_conversation(context)
-        response = self._start_chat(context, conversation_id, fresh)
+            conversation_id = await self._create_conversation(context)
+        response = await self._start_chat(context, conversation_id, fresh)
         conversation_id = context.state[STATE_CONVERSATION]
         rounds = 0
         while response is not None:
             turn.logid = response.headers.get("x-tt-logid", "") or turn.logid
             tool_calls: list[dict[str, Any]] | None = None
-            with contextlib.closing(self.iter_events(response)) as events:
-                for sse in events:
+            async with contextlib.aclosing(self.iter_events(response, last=_ends_stream)) as events:
+                async for sse in events:
                     if context.stop_requested():
-                        self._cancel_chat(conversation_id, turn.chat_id)
+                        await self._cancel_chat(conversation_id, turn.chat_id)
+                        turn.finished = True
                         return
                     kind = sse.event
                     if kind == "conversation.message.delta":
@@ -198,8 +206,8 @@ class CozeAssistant(RemoteAssistant):
             outputs = []
             for call in tool_calls:
                 function = call.get("function") or {}
-                output, events_out = turn.bridge.run(
-                    str(function.get("name") or ""), function.get("arguments")
+                output, events_out = await in_thread(
+                    turn.bridge.run, str(function.get("name") or ""), function.get("arguments")
                 )
                 outputs.append({"tool_call_id": str(call.get("id") or ""), "output": output})
                 for event in events_out:
@@ -209,7 +217,7 @@ class CozeAssistant(RemoteAssistant):
                         if isinstance(event, ProductCards)
                         else event
                     )
-            response = self._submit_tool_outputs(conversation_id, turn.chat_id, outputs)
+            response = await self._submit_tool_outputs(conversation_id, turn.chat_id, outputs)
 
     def _delta(self, data: str, turn: _Turn) -> str:
         message = json_object(data)
@@ -266,9 +274,9 @@ class CozeAssistant(RemoteAssistant):
 
     # --- Coze's endpoints ------------------------------------------------------------
 
-    def _create_conversation(self, context: AssistantContext) -> str:
-        def call() -> str:
-            payload = self._post_json("/v1/conversation/create", json_body={"bot_id": self.bot_id})
+    async def _create_conversation(self, context: AssistantContext) -> str:
+        async def call() -> str:
+            payload = await self._post_json("/v1/conversation/create", json_body={"bot_id": self.bot_id})
             data = payload.get("data") or {}
             conversation_id = str(data.get("id") or "") if isinstance(data, dict) else ""
             if not conversation_id:
@@ -277,14 +285,16 @@ class CozeAssistant(RemoteAssistant):
                 )
             return conversation_id
 
-        conversation_id = self.with_retries(call, what="conversation create")
+        conversation_id = await self.with_retries(call, what="conversation create")
         context.state[STATE_CONVERSATION] = conversation_id
         context.state.pop(STATE_CHAT, None)
         return conversation_id
 
-    def _start_chat(self, context: AssistantContext, conversation_id: str, fresh: bool) -> requests.Response:
+    async def _start_chat(
+        self, context: AssistantContext, conversation_id: str, fresh: bool
+    ) -> httpx.Response:
         try:
-            return self._open_chat(context, conversation_id, fresh)
+            return await self._open_chat(context, conversation_id, fresh)
         except UpstreamError as exc:
             if str(exc.code) != CHAT_IN_PROGRESS:
                 raise
@@ -293,18 +303,20 @@ class CozeAssistant(RemoteAssistant):
             )
         previous_chat = context.state.get(STATE_CHAT)
         if previous_chat:
-            self._cancel_chat(conversation_id, str(previous_chat))
+            await self._cancel_chat(conversation_id, str(previous_chat))
             try:
-                return self._open_chat(context, conversation_id, fresh)
+                return await self._open_chat(context, conversation_id, fresh)
             except UpstreamError as exc:
                 if str(exc.code) != CHAT_IN_PROGRESS:
                     raise
         # The running chat is not ours to cancel (or would not stop): carry on in a new
         # Coze conversation, bringing the recent history along.
-        new_conversation = self._create_conversation(context)
-        return self._open_chat(context, new_conversation, True)
+        new_conversation = await self._create_conversation(context)
+        return await self._open_chat(context, new_conversation, True)
 
-    def _open_chat(self, context: AssistantContext, conversation_id: str, fresh: bool) -> requests.Response:
+    async def _open_chat(
+        self, context: AssistantContext, conversation_id: str, fresh: bool
+    ) -> httpx.Response:
         body = {
             "bot_id": self.bot_id,
             "user_id": coze_user_id(context),
@@ -313,31 +325,34 @@ class CozeAssistant(RemoteAssistant):
             "additional_messages": self._messages(context, fresh),
         }
 
-        def call() -> requests.Response:
+        def call() -> Awaitable[httpx.Response]:
             return self._post_stream("/v3/chat", json_body=body, params={"conversation_id": conversation_id})
 
-        response = self.with_retries(call, what="chat")
+        response = await self.with_retries(call, what="chat")
         context.state[STATE_CONVERSATION] = conversation_id
         return response
 
-    def _submit_tool_outputs(
+    async def _submit_tool_outputs(
         self, conversation_id: str, chat_id: str, outputs: list[dict[str, str]]
-    ) -> requests.Response:
-        def call() -> requests.Response:
+    ) -> httpx.Response:
+        def call() -> Awaitable[httpx.Response]:
             return self._post_stream(
                 "/v3/chat/submit_tool_outputs",
                 json_body={"tool_outputs": outputs, "stream": True},
                 params={"conversation_id": conversation_id, "chat_id": chat_id},
             )
 
-        return self.with_retries(call, what="submit tool outputs")
+        return await self.with_retries(call, what="submit tool outputs")
 
-    def _cancel_chat(self, conversation_id: str, chat_id: str) -> None:
+    async def _cancel_chat(self, conversation_id: str, chat_id: str) -> None:
         if not chat_id:
             return
         try:
-            self._post_json(
-                "/v3/chat/cancel", json_body={"conversation_id": conversation_id, "chat_id": chat_id}
+            # Short: it runs while the pipeline closes the reply, and it is best effort.
+            await self._post_json(
+                "/v3/chat/cancel",
+                json_body={"conversation_id": conversation_id, "chat_id": chat_id},
+                timeout=httpx.Timeout(CANCEL_TIMEOUT),
             )
         except UpstreamError as exc:
             # Best effort: the chat may have just finished on its own.
@@ -366,51 +381,55 @@ class CozeAssistant(RemoteAssistant):
 
     # --- transport details -----------------------------------------------------------
 
-    def _post_stream(self, path: str, *, json_body: Any, params: dict[str, str]) -> requests.Response:
-        def send(token: str) -> requests.Response:
-            response = self.post(
+    async def _post_stream(self, path: str, *, json_body: Any, params: dict[str, str]) -> httpx.Response:
+        async def send(token: str) -> httpx.Response:
+            response = await self.post(
                 self.api_base + path,
                 json_body=json_body,
                 params=params,
                 headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
                 stream=True,
             )
-            self._check(response, stream=True)
+            await self._check(response, stream=True)
             return response
 
-        return self._with_fresh_token(send)
+        return await self._with_fresh_token(send)
 
-    def _post_json(self, path: str, *, json_body: Any) -> dict[str, Any]:
-        def send(token: str) -> dict[str, Any]:
-            response = self.post(
+    async def _post_json(
+        self, path: str, *, json_body: Any, timeout: httpx.Timeout | None = None
+    ) -> dict[str, Any]:
+        async def send(token: str) -> dict[str, Any]:
+            response = await self.post(
                 self.api_base + path,
                 json_body=json_body,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                timeout=timeout,
             )
-            self._check(response, stream=False)
-            return self._json_answer(response)
+            await self._check(response, stream=False)
+            return await self._json_answer(response)
 
-        return self._with_fresh_token(send)
+        return await self._with_fresh_token(send)
 
-    def _with_fresh_token(self, send: Callable[[str], T]) -> T:
-        """Send with the access token; on 401 / 4100 one fresh token and one more try."""
-        token = self.auth.token()
+    async def _with_fresh_token(self, send: Callable[[str], Awaitable[T]]) -> T:
+        """Send with the access token; on 401 / 4100 one fresh token and one more try.
+        The token comes from Django's cache or, once per token lifetime, from Coze's
+        OAuth endpoint: both block, so they run on the pool."""
+        token = await in_thread(self.auth.token)
         try:
-            return send(token)
+            return await send(token)
         except UpstreamError as exc:
             refused = exc.status_code == 401 or str(exc.code) in AUTH_CODES
-            if not (refused and self.auth.invalidate(token)):
+            if not (refused and await in_thread(self.auth.invalidate, token)):
                 raise
             logger.info("Coze refused the access token (logid=%s); fetching a new one", exc.logid or "-")
-        return send(self.auth.token())
+        return await send(await in_thread(self.auth.token))
 
-    def _check(self, response: requests.Response, *, stream: bool) -> None:
+    async def _check(self, response: httpx.Response, *, stream: bool) -> None:
         content_type = response.headers.get("Content-Type", "")
         if response.status_code < 400 and (not stream or content_type.startswith("text/event-stream")):
             return
         # An error status, or JSON where a stream was asked for: Coze's {code, msg}.
-        payload = _json_or_none(response)
-        response.close()
+        payload = await self.read_json(response)
         code: Any = None
         message = ""
         if isinstance(payload, dict):
@@ -431,9 +450,8 @@ class CozeAssistant(RemoteAssistant):
             payload=payload,
         )
 
-    def _json_answer(self, response: requests.Response) -> dict[str, Any]:
-        payload = _json_or_none(response)
-        response.close()
+    async def _json_answer(self, response: httpx.Response) -> dict[str, Any]:
+        payload = await self.read_json(response)
         if not isinstance(payload, dict):
             raise UpstreamError(
                 f"Coze answered HTTP {response.status_code} with no JSON.",
@@ -456,7 +474,7 @@ class CozeAssistant(RemoteAssistant):
             )
         return payload
 
-    def logid_of(self, response: requests.Response | None, payload: Any = None) -> str:
+    def logid_of(self, response: httpx.Response | None, payload: Any = None) -> str:
         if isinstance(payload, dict):
             detail = payload.get("detail")
             if isinstance(detail, dict) and detail.get("logid"):
@@ -472,15 +490,14 @@ def coze_user_id(context: AssistantContext) -> str:
     return f"shopper-{digest[:32]}"
 
 
+def _ends_stream(sse: SSEEvent) -> bool:
+    # Coze ends the stream after requires_action too (the answer goes on in the submit
+    # call), sending only ``done`` after it.
+    return sse.event in ("done", "conversation.chat.requires_action")
+
+
 def _tool_calls(chat: dict[str, Any]) -> list[dict[str, Any]]:
     action = chat.get("required_action") or {}
     submit = action.get("submit_tool_outputs") or {} if isinstance(action, dict) else {}
     calls = submit.get("tool_calls") if isinstance(submit, dict) else None
     return [call for call in calls or [] if isinstance(call, dict)]
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None

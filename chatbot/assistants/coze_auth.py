@@ -7,7 +7,9 @@ JWT OAuth (what production uses): sign a short RS256 JWT with the app's private 
 an *absolute* Unix time. There is no refresh token: a new JWT buys a new token.
 
 The token is cached in Django's cache until shortly before it expires so every worker and
-every chat shares one exchange. Keys and tokens never appear in a log line or an error
+every chat shares one exchange. This module is synchronous (requests, the cache): the
+async assistant calls it through ``chatbot.offloop.in_thread``, and it reaches Coze once
+per token lifetime. Keys and tokens never appear in a log line or an error
 message.
 
 Settings, read through ``chatbot.conf.get`` only: ``COZE_API_BASE``, ``COZE_OAUTH_APP_ID``,
@@ -98,11 +100,12 @@ class JWTOAuth:
         self.api_base = api_base.rstrip("/")
         self.audience = urlsplit(self.api_base).hostname or self.api_base
         self.duration_seconds = duration_seconds
-        self.session = session or requests.Session()
+        # An exchange happens once a day: no session kept for it unless one is given.
+        self.session = session
         self.timeout = timeout
         digest = hashlib.sha256(f"{self.api_base}|{self.app_id}|{self.key_id}".encode()).hexdigest()[:16]
         self.cache_key = f"chatbot:coze:access-token:v1:{digest}"
-        self._lock = threading.Lock()
+        self._lock = _exchange_lock(self.cache_key)
         # The last token this instance got, usable to the last seconds: a token Coze
         # hands out inside the refresh margin still serves the reply in progress.
         self._memo: tuple[str, float] | None = None
@@ -116,8 +119,10 @@ class JWTOAuth:
             return cached
         if self._memo and self._memo[1] - LAST_SECONDS > time.time():
             return self._memo[0]
-        # One exchange per process at a time; other processes may race us, which costs
-        # an extra exchange at worst (each JWT is unique, so both succeed).
+        # One exchange per process and app at a time (assistants are built per reply, so
+        # the lock is the process's, not the instance's): a burst of replies after a
+        # restart waits for one token instead of each fetching its own. Other processes
+        # may race us, which costs an extra exchange at worst (each JWT is unique).
         with self._lock:
             cached = self._cached()
             if cached:
@@ -156,7 +161,7 @@ class JWTOAuth:
     def _exchange(self) -> str:
         url = self.api_base + TOKEN_PATH
         try:
-            response = self.session.post(
+            response = (self.session or requests).post(
                 url,
                 json={"grant_type": GRANT_TYPE, "duration_seconds": self.duration_seconds},
                 headers={"Authorization": f"Bearer {self.build_jwt()}"},
@@ -240,6 +245,15 @@ def _load_private_key(text: str) -> RSAPrivateKey:
     if not isinstance(key, RSAPrivateKey):
         raise ChatbotImproperlyConfigured("The Coze OAuth private key must be an RSA key (RS256).")
     return key
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _exchange_lock(cache_key: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(cache_key, threading.Lock())
 
 
 def auth_from_settings(session: requests.Session | None = None) -> CozeAuth:

@@ -18,10 +18,10 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
-import requests
+import httpx
 
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
@@ -38,7 +38,8 @@ from ..vocabulary import (
     Thinking,
 )
 from .base import AssistantContext
-from .http import RemoteAssistant, UpstreamError, cards_in
+from .http import RemoteAssistant, UpstreamError
+from .toolbridge import cards_in
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -70,17 +71,19 @@ class GatewayAssistant(RemoteAssistant):
             "timestamp": timestamp,
         }
 
-    def reply(self, context: AssistantContext) -> Iterator[AssistantEvent]:
+    async def areply(self, context: AssistantContext) -> AsyncGenerator[AssistantEvent, None]:
         yield Thinking()
         started = False
         try:
-            response = self.with_retries(lambda: self._open(context), what="chat")
+            response = await self.with_retries(lambda: self._open(context), what="chat")
             parts: list[str] = []
             products: tuple[ProductCard, ...] = ()
             options: tuple[str, ...] = ()
             handoff = False
-            with contextlib.closing(self.iter_events(response)) as events:
-                for sse in events:
+            async with contextlib.aclosing(
+                self.iter_events(response, last=lambda sse: sse.event in ("done", "error"))
+            ) as events:
+                async for sse in events:
                     if context.stop_requested():
                         return
                     data = json_object(sse.data)
@@ -124,12 +127,12 @@ class GatewayAssistant(RemoteAssistant):
             self.log_failure(exc, "chat")
             raise self.assistant_error(exc, started=started) from exc
 
-    def _open(self, context: AssistantContext) -> requests.Response:
+    async def _open(self, context: AssistantContext) -> httpx.Response:
         timestamp = int(time.time())
         body = json.dumps(
             self.payload(context, timestamp), ensure_ascii=False, separators=(",", ":")
         ).encode()
-        response = self.post(
+        response = await self.post(
             self.node_url + "/chat",
             data=body,
             headers={
@@ -140,9 +143,9 @@ class GatewayAssistant(RemoteAssistant):
             },
             stream=True,
         )
-        self.raise_for_status(response)
+        await self.raise_for_status(response)
         if not response.headers.get("Content-Type", "").startswith("text/event-stream"):
-            response.close()
+            await response.aclose()
             raise UpstreamError(
                 "The gateway answered without an event stream.",
                 vendor=self.vendor,

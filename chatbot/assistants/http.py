@@ -1,17 +1,19 @@
 """Shared base for assistants that reach a model over HTTP (Coze, OpenAI-compatible,
-the remote gateway), in the spirit of django-anymail's ``base_requests``.
+the remote gateway), in the spirit of django-anymail's ``base_requests``, asynchronous:
+a reply is a task on the server's event loop and waits for the vendor without a thread.
 
 It owns what every remote assistant does the same way, so each provider module only maps
 payloads:
 
-- one ``requests.Session`` per assistant, a connect and a read timeout;
+- the ``httpx.AsyncClient`` of the running loop for this assistant class
+  (``chatbot.assistants.clients``), a connect and a read timeout;
 - mapping transport failures and error answers to :class:`UpstreamError` (a
   :class:`~chatbot.exceptions.VendorError` that knows whether a retry may help);
 - bounded retries with exponential backoff, used only *before* a reply starts streaming
   (after that the shopper has seen text and a retry would duplicate it);
-- reading an SSE body as it arrives;
-- the bridge to the shop's tools (``chatbot.tools.run_tool``) that turns tool results
-  into product cards and hand-off events, and a best-effort intent.
+- reading an SSE body as it arrives.
+
+The shop's tools, as a remote model sees them, are in ``toolbridge``.
 
 Nothing here logs a header, a request body or a key: log lines carry the vendor, the
 status, the vendor's error code and its log id, which is what their support asks for.
@@ -19,26 +21,20 @@ status, the vendor's error code and its log id, which is what their support asks
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import random
-import re
-import threading
-import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import requests
-import urllib3
+import httpx
 
-from .. import tools
 from ..exceptions import VendorError
-from ..sse import SSEEvent, iter_sse
-from ..vocabulary import AssistantEvent, HandoffRequested, ProductCard, ProductCards
-from .base import AssistantContext, AssistantError, ShopAssistant
+from ..sse import SSEDecoder, SSEEvent
+from .base import AssistantError, ShopAssistant
+from .clients import loop_client
 
 logger = logging.getLogger("chatbot.assistants")
 
@@ -48,27 +44,18 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 # Between two bytes of a streamed answer, not for the whole answer.
 DEFAULT_READ_TIMEOUT = 60.0
 
+# After an answer's last event, how long and how much of the rest of the body is read so
+# the connection can be reused (the rest is a few bytes, normally already received).
+DRAIN_SECONDS = 1.0
+DRAIN_BYTES = 65536
+
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-
-_sessions = threading.local()
-
-
-def thread_session(name: str) -> requests.Session:
-    """A session per assistant class and thread. Assistants are built per reply, but a
-    reply worker thread keeps its sessions, so the TLS connection to the vendor is reused
-    from one reply to the next (a ``Session`` is not meant to be shared across threads)."""
-    pool: dict[str, requests.Session] | None = getattr(_sessions, "pool", None)
-    if pool is None:
-        pool = _sessions.pool = {}
-    if name not in pool:
-        pool[name] = requests.Session()
-    return pool[name]
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """``attempts`` counts the first try. Delays double from ``base_delay`` up to
-    ``max_delay``, with jitter so workers hit by the same outage do not retry in step."""
+    ``max_delay``, with jitter so replies hit by the same outage do not retry in step."""
 
     attempts: int = 3
     base_delay: float = 0.4
@@ -101,7 +88,8 @@ class UpstreamError(VendorError):
 
 
 class RemoteAssistant(ShopAssistant):
-    """Base class of the assistants that call a remote model."""
+    """Base class of the assistants that call a remote model; subclasses implement
+    ``areply``."""
 
     vendor = "remote"
 
@@ -111,15 +99,19 @@ class RemoteAssistant(ShopAssistant):
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         retry: RetryPolicy | None = None,
-        session: requests.Session | None = None,
     ) -> None:
-        self.timeout = (connect_timeout, read_timeout)
+        # Write and pool waits get the read timeout: neither should happen in practice
+        # (small bodies, no connection cap), and neither may hang a reply forever.
+        self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.retry = retry or RetryPolicy()
-        self.session = session or thread_session(type(self).__name__)
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return loop_client(f"{type(self).__module__}.{type(self).__qualname__}")
 
     # --- transport -------------------------------------------------------------------
 
-    def post(
+    async def post(
         self,
         url: str,
         *,
@@ -128,28 +120,31 @@ class RemoteAssistant(ShopAssistant):
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
         stream: bool = False,
-    ) -> requests.Response:
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
         """POST, turning transport failures into retryable :class:`UpstreamError`s.
-        The caller checks the status (``raise_for_status``) because vendors differ in
-        what an error body looks like."""
+        With ``stream`` the body is left unread: the caller reads it (``iter_events``)
+        or closes it. The caller checks the status (``raise_for_status``) because vendors
+        differ in what an error body looks like."""
         try:
-            return self.session.post(
+            request = self.client.build_request(
+                "POST",
                 url,
                 json=json_body,
-                data=data,
+                content=data,
                 headers=dict(headers or {}),
-                params=dict(params or {}),
-                stream=stream,
-                timeout=self.timeout,
+                params=dict(params) if params else None,
+                timeout=timeout or self.timeout,
             )
-        except requests.Timeout as exc:
+            return await self.client.send(request, stream=stream)
+        except httpx.TimeoutException as exc:
             raise UpstreamError(
                 f"{self.vendor} did not answer in time ({_where(url)}).",
                 vendor=self.vendor,
                 code="timeout",
                 retryable=True,
             ) from exc
-        except requests.RequestException as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             # The exception text may quote the URL with its query; ours names the host only.
             raise UpstreamError(
                 f"Could not reach {self.vendor} ({_where(url)}).",
@@ -158,12 +153,24 @@ class RemoteAssistant(ShopAssistant):
                 retryable=True,
             ) from exc
 
-    def raise_for_status(self, response: requests.Response) -> None:
+    async def read_json(self, response: httpx.Response) -> Any:
+        """The body as JSON, ``None`` when it is not; the response is closed after."""
+        try:
+            await response.aread()
+        except httpx.HTTPError:
+            return None
+        finally:
+            await response.aclose()
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    async def raise_for_status(self, response: httpx.Response) -> None:
         if response.status_code < 400:
             return
-        payload = _json_or_none(response)
+        payload = await self.read_json(response)
         code, message = self.error_code_and_message(payload)
-        response.close()
         raise UpstreamError(
             f"{self.vendor} answered HTTP {response.status_code}"
             + (f" ({code}: {message})" if code else "")
@@ -187,16 +194,16 @@ class RemoteAssistant(ShopAssistant):
                 return error, str(payload.get("message") or "")
         return None, ""
 
-    def logid_of(self, response: requests.Response | None, payload: Any = None) -> str:
+    def logid_of(self, response: httpx.Response | None, payload: Any = None) -> str:
         return ""
 
-    def with_retries(self, call: Callable[[], T], *, what: str) -> T:
-        """Run ``call`` until it succeeds, fails for good, or the attempts run out.
+    async def with_retries(self, call: Callable[[], Awaitable[T]], *, what: str) -> T:
+        """Await ``call()`` until it succeeds, fails for good, or the attempts run out.
         Only for steps whose failure the shopper has not seen yet."""
         attempt = 1
         while True:
             try:
-                return call()
+                return await call()
             except UpstreamError as exc:
                 if not exc.retryable or attempt >= self.retry.attempts:
                     raise
@@ -212,23 +219,51 @@ class RemoteAssistant(ShopAssistant):
                     exc.logid or "-",
                     delay,
                 )
-                time.sleep(delay)
+                await asyncio.sleep(delay)
                 attempt += 1
 
-    def iter_events(self, response: requests.Response) -> Generator[SSEEvent, None, None]:
-        """SSE events of a streamed answer, each as soon as its blank line arrives."""
+    async def iter_events(
+        self, response: httpx.Response, *, last: Callable[[SSEEvent], bool] | None = None
+    ) -> AsyncGenerator[SSEEvent, None]:
+        """SSE events of a streamed answer, each as soon as its blank line arrives. The
+        response is closed when the events end, fail, or the iterator is closed (a
+        connection closed mid-answer tells the vendor to stop).
+
+        An event for which ``last`` is true ends the answer: what remains of the body
+        (the end of the chunked encoding, usually already on the wire) is read first, so
+        the connection goes back to the pool for the next reply instead of being closed
+        because its body was left half read."""
+        chunks = response.aiter_bytes()
+        decoder = SSEDecoder()
         try:
-            yield from iter_sse(iter_body_chunks(response))
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            timed_out = isinstance(exc, requests.Timeout | urllib3.exceptions.ReadTimeoutError | TimeoutError)
+            async for chunk in chunks:
+                for event in decoder.feed(chunk):
+                    if last is not None and last(event):
+                        await _drain(chunks)
+                        yield event
+                        return
+                    yield event
+            for event in decoder.close():
+                yield event
+        except httpx.TimeoutException as exc:
             raise UpstreamError(
-                f"{self.vendor} stopped " + ("answering in time." if timed_out else "streaming mid-answer."),
+                f"{self.vendor} stopped answering in time.",
                 vendor=self.vendor,
-                code="timeout" if timed_out else "stream_interrupted",
+                code="timeout",
+                retryable=True,
+            ) from exc
+        except (httpx.HTTPError, OSError) as exc:
+            raise UpstreamError(
+                f"{self.vendor} stopped streaming mid-answer.",
+                vendor=self.vendor,
+                code="stream_interrupted",
                 retryable=True,
             ) from exc
         finally:
-            response.close()
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            await response.aclose()
 
     def log_failure(self, exc: UpstreamError, what: str) -> None:
         logger.error(
@@ -253,6 +288,19 @@ class RemoteAssistant(ShopAssistant):
         )
 
 
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    # Bounded: a server that goes on sending after its last event is cut off instead.
+    received = 0
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > DRAIN_BYTES:
+                    return
+    except (TimeoutError, httpx.HTTPError, OSError):
+        pass
+
+
 def _is_configuration_error(exc: UpstreamError) -> bool:
     return exc.status_code in (401, 403, 404) or str(exc.code) in {
         "4000",
@@ -263,170 +311,6 @@ def _is_configuration_error(exc: UpstreamError) -> bool:
     }
 
 
-def iter_body_chunks(response: requests.Response, size: int = 65536) -> Iterator[bytes]:
-    """The body as it arrives. ``iter_content`` would wait for ``size`` bytes on a
-    response without chunked encoding, holding back a short SSE event; ``read1`` returns
-    whatever the socket has."""
-    raw = response.raw
-    if getattr(raw, "chunked", False) and raw.supports_chunked_reads():
-        yield from raw.read_chunked(None, decode_content=True)
-        return
-    read1 = getattr(raw, "read1", None)
-    if read1 is None:
-        yield from response.iter_content(chunk_size=None)
-        return
-    while True:
-        data = read1(size, decode_content=True)
-        if not data:
-            return
-        yield data
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _where(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.netloc}{parts.path}"
-
-
-# --- the shop's tools, as seen from a remote model -----------------------------------
-
-PRODUCT_TOOLS = ("search_products", "get_product")
-
-
-class ShopToolBridge:
-    """Runs the tools a remote model asks for, for one reply, and remembers what they
-    showed so the reply can carry cards, a hand-off flag and an intent."""
-
-    def __init__(self, context: AssistantContext) -> None:
-        self.context = context
-        self.called: list[str] = []
-        self.products: dict[str, ProductCard] = {}
-        self.handoff_reason: str | None = None
-
-    def run(self, name: str, arguments: str | Mapping[str, Any] | None) -> tuple[str, list[AssistantEvent]]:
-        """The tool's output as the JSON text to hand back to the model, and the events
-        the widget should see. ``arguments`` is the model's JSON text (``run_tool``
-        validates it and answers bad input with an error the model can read)."""
-        self.called.append(name)
-        try:
-            result: Any = tools.run_tool(
-                name, dict(arguments) if isinstance(arguments, Mapping) else arguments, self.context
-            )
-        except Exception:
-            # run_tool promises not to raise; should it anyway, the model is told and
-            # answers without the tool rather than the reply failing.
-            logger.exception("Shop tool %s failed", name)
-            result = {"error": "tool_failed", "message": "This information is unavailable right now."}
-        events: list[AssistantEvent] = []
-        if name in PRODUCT_TOOLS:
-            cards = [
-                card for card in cards_in(result, self.context.shop.currency) if card.sku not in self.products
-            ]
-            for card in cards:
-                self.products[card.sku] = card
-            if cards:
-                events.append(ProductCards(tuple(cards)))
-        elif name == "request_handoff" and isinstance(result, dict) and result.get("handoff"):
-            self.handoff_reason = str(result.get("reason") or "")
-            events.append(HandoffRequested(self.handoff_reason))
-        return json.dumps(_jsonable(result), ensure_ascii=False, default=str), events
-
-    @property
-    def handoff(self) -> bool:
-        return self.handoff_reason is not None
-
-    def intent(self, answer: str) -> str:
-        """Best effort: what the tools show, else a guess from the shopper's message."""
-        if self.handoff:
-            return "handoff"
-        if "get_order_status" in self.called:
-            return "order_status"
-        if "get_product" in self.called:
-            return "product_question"
-        if "search_products" in self.called or self.products:
-            return "product_search"
-        if "search_faq" in self.called:
-            return "faq"
-        return guess_intent(self.context.message, answer)
-
-
-_GREETING = re.compile(
-    r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|早上好|晚上好)\b", re.I
-)
-_QUESTION = re.compile(
-    r"[?？]|\b(how|what|when|where|why|which|can|do|does|is|are)\b|吗|怎么|如何|什么|多久|哪|能否|可以"
-)
-
-
-def guess_intent(message: str, answer: str) -> str:
-    if not answer.strip():
-        return "out_of_scope"
-    if _GREETING.search(message) and len(message) <= 40:
-        return "greeting"
-    if _QUESTION.search(message.lower()):
-        return "faq"
-    return "smalltalk"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, ProductCard):
-        return value.as_dict()
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if hasattr(value, "as_dict"):
-        return _jsonable(value.as_dict())
-    return value
-
-
-def cards_in(result: Any, currency: str) -> list[ProductCard]:
-    """Product cards found in a tool result: ``ProductCard``s, or product-shaped dicts
-    (``sku``, ``name``, ``price``) at any depth."""
-    found: list[ProductCard] = []
-    if isinstance(result, ProductCard):
-        found.append(result)
-    elif isinstance(result, dict):
-        card = _card_from_dict(result, currency)
-        if card is not None:
-            found.append(card)
-        else:
-            for value in result.values():
-                if isinstance(value, dict | list | tuple | ProductCard):
-                    found.extend(cards_in(value, currency))
-    elif isinstance(result, list | tuple):
-        for item in result:
-            found.extend(cards_in(item, currency))
-    elif hasattr(result, "as_dict"):
-        found.extend(cards_in(result.as_dict(), currency))
-    return found
-
-
-def _card_from_dict(data: Mapping[str, Any], currency: str) -> ProductCard | None:
-    if not all(key in data for key in ("sku", "name", "price")):
-        return None
-    try:
-        price = f"{Decimal(str(data['price'])):.2f}"
-    except (InvalidOperation, ValueError):
-        price = str(data["price"])
-    try:
-        stock = int(data.get("stock") or 0)
-    except (TypeError, ValueError):
-        stock = 0
-    in_stock = data.get("inStock", data.get("in_stock"))
-    return ProductCard(
-        sku=str(data["sku"]),
-        name=str(data["name"]),
-        price=price,
-        currency=str(data.get("currency") or currency),
-        stock=stock,
-        in_stock=bool(stock > 0 if in_stock is None else in_stock),
-        url=str(data.get("url") or ""),
-        image_url=str(data.get("imageUrl") or data.get("image_url") or ""),
-    )

@@ -92,6 +92,7 @@ class Turn:
 
 class LocalShopAssistant(ShopAssistant):
     name = "local"
+    computes_whole_reply = True  # ranks in CPU and the database, then yields without waiting
 
     def __init__(self, **options: Any) -> None:
         self.options = options

@@ -22,18 +22,21 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-import requests
+import httpx
 
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
+from ..offloop import in_thread
+from ..sse import SSEEvent
 from ..vocabulary import AssistantEvent, FinalReply, ProductCards, TextDelta, Thinking
 from .base import AssistantContext
-from .http import RemoteAssistant, ShopToolBridge, UpstreamError
+from .http import RemoteAssistant, UpstreamError
+from .toolbridge import ShopToolBridge
 
 logger = logging.getLogger("chatbot.assistants.openai")
 
@@ -88,13 +91,15 @@ class OpenAIAssistant(RemoteAssistant):
         self.history_turns = history_turns
         self.temperature = temperature
 
-    def reply(self, context: AssistantContext) -> Iterator[AssistantEvent]:
+    async def areply(self, context: AssistantContext) -> AsyncGenerator[AssistantEvent, None]:
         yield Thinking()
         bridge = ShopToolBridge(context)
         state = {"started": False}
         parts: list[str] = []
         try:
-            yield from self._converse(context, bridge, parts, state)
+            async with contextlib.aclosing(self._converse(context, bridge, parts, state)) as events:
+                async for event in events:
+                    yield event
         except UpstreamError as exc:
             self.log_failure(exc, "chat completion")
             raise self.assistant_error(exc, started=state["started"]) from exc
@@ -112,24 +117,27 @@ class OpenAIAssistant(RemoteAssistant):
             handoff=bridge.handoff,
         )
 
-    def _converse(
+    async def _converse(
         self, context: AssistantContext, bridge: ShopToolBridge, parts: list[str], state: dict[str, bool]
-    ) -> Iterator[AssistantEvent]:
+    ) -> AsyncGenerator[AssistantEvent, None]:
         messages = self.messages(context)
         for round_number in range(1, self.max_rounds + 1):
             with_tools = round_number < self.max_rounds
-            response = self.with_retries(partial(self._open, messages, with_tools), what="chat completion")
+            response = await self.with_retries(
+                partial(self._open, messages, with_tools), what="chat completion"
+            )
             current = _Round()
-            for text in self._read(response, current, context):
-                if not text:
-                    continue
-                if not current.text and "".join(parts).strip():
-                    # Text after a tool round continues the earlier text as a new paragraph.
-                    text = "\n\n" + text.lstrip()
-                current.text.append(text)
-                parts.append(text)
-                state["started"] = True
-                yield TextDelta(text)
+            async with contextlib.aclosing(self._read(response, current, context)) as texts:
+                async for text in texts:
+                    if not text:
+                        continue
+                    if not current.text and "".join(parts).strip():
+                        # Text after a tool round continues the earlier text as a new paragraph.
+                        text = "\n\n" + text.lstrip()
+                    current.text.append(text)
+                    parts.append(text)
+                    state["started"] = True
+                    yield TextDelta(text)
             if context.stop_requested() or not current.tool_calls:
                 return
             calls = [current.tool_calls[index] for index in sorted(current.tool_calls)]
@@ -149,7 +157,7 @@ class OpenAIAssistant(RemoteAssistant):
             )
             yield Thinking()
             for index, call in enumerate(calls):
-                output, events = bridge.run(call.name, "".join(call.arguments))
+                output, events = await in_thread(bridge.run, call.name, "".join(call.arguments))
                 messages.append(
                     {"role": "tool", "tool_call_id": call.id or f"call_{index}", "content": output}
                 )
@@ -175,7 +183,7 @@ class OpenAIAssistant(RemoteAssistant):
         messages.append({"role": "user", "content": context.message})
         return messages
 
-    def _open(self, messages: list[dict[str, Any]], with_tools: bool) -> requests.Response:
+    async def _open(self, messages: list[dict[str, Any]], with_tools: bool) -> httpx.Response:
         body: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True}
         if self.temperature is not None:
             body["temperature"] = self.temperature
@@ -184,20 +192,23 @@ class OpenAIAssistant(RemoteAssistant):
         headers = {"Accept": "text/event-stream"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        response = self.post(
+        response = await self.post(
             self.base_url + "/chat/completions", json_body=body, headers=headers, stream=True
         )
-        self.raise_for_status(response)
+        await self.raise_for_status(response)
         return response
 
-    def _read(self, response: requests.Response, current: _Round, context: AssistantContext) -> Iterator[str]:
+    async def _read(
+        self, response: httpx.Response, current: _Round, context: AssistantContext
+    ) -> AsyncGenerator[str, None]:
         content_type = response.headers.get("Content-Type", "")
         if "json" in content_type:
             # A server that ignores ``stream``: one whole completion.
-            yield from self._read_whole(response, current)
+            for text in await self._read_whole(response, current):
+                yield text
             return
-        with contextlib.closing(self.iter_events(response)) as events:
-            for sse in events:
+        async with contextlib.aclosing(self.iter_events(response, last=_is_done)) as events:
+            async for sse in events:
                 if context.stop_requested():
                     return
                 if sse.data.strip() == "[DONE]":
@@ -213,7 +224,8 @@ class OpenAIAssistant(RemoteAssistant):
                 if not isinstance(chunk, dict):
                     continue
                 self._raise_stream_error(chunk)
-                yield from self._apply_chunk(chunk, current)
+                for text in self._apply_chunk(chunk, current):
+                    yield text
         if not current.done and current.finish_reason is None:
             raise UpstreamError(
                 "The model's stream ended before it finished.",
@@ -243,22 +255,16 @@ class OpenAIAssistant(RemoteAssistant):
             if choice.get("finish_reason"):
                 current.finish_reason = str(choice["finish_reason"])
 
-    def _read_whole(self, response: requests.Response, current: _Round) -> Iterator[str]:
-        try:
-            payload = response.json()
-        except ValueError as exc:
-            raise UpstreamError(
-                "The model answered with unreadable JSON.", vendor=self.vendor, code="unexpected_response"
-            ) from exc
-        finally:
-            response.close()
+    async def _read_whole(self, response: httpx.Response, current: _Round) -> list[str]:
+        payload = await self.read_json(response)
         if not isinstance(payload, dict):
             raise UpstreamError(
-                "The model answered with unexpected JSON.", vendor=self.vendor, code="unexpected_response"
+                "The model answered with unreadable JSON.", vendor=self.vendor, code="unexpected_response"
             )
         self._raise_stream_error(payload)
-        yield from self._apply_chunk(payload, current)
+        texts = list(self._apply_chunk(payload, current))
         current.done = True
+        return texts
 
     def _raise_stream_error(self, chunk: dict[str, Any]) -> None:
         error = chunk.get("error")
@@ -312,6 +318,10 @@ def system_prompt(context: AssistantContext) -> str:
             who,
         ]
     )
+
+
+def _is_done(sse: SSEEvent) -> bool:
+    return sse.data.strip() == "[DONE]"
 
 
 def _call_index(piece: dict[str, Any], current: _Round) -> int:

@@ -14,7 +14,7 @@ from chatbot.assistants.http import RetryPolicy
 from chatbot.vocabulary import ProductCards
 
 from . import brain
-from .contract import AssistantContract, final_of, run
+from .contract import RemoteAssistantContract, final_of, run
 from .fakes import make_context
 from .upstream import FakeUpstream, Recorded, Reply
 
@@ -66,8 +66,24 @@ def gateway(settings):
         yield fake, upstream
 
 
-class TestGatewayAssistantContract(AssistantContract):
+class TestGatewayAssistantContract(RemoteAssistantContract):
     secrets = (SECRET,)
+    chat_path = "/chat"
+
+    def delta_event(self, text):
+        return event("delta", {"text": text})
+
+    @pytest.fixture
+    def upstream(self, gateway):
+        return gateway[1]
+
+    @pytest.fixture
+    def make_assistant(self, gateway):
+        return lambda **options: get_assistant("gateway", retry=RetryPolicy(base_delay=0), **options)
+
+    @pytest.fixture
+    def serve(self, gateway):
+        return lambda *replies: gateway[0].failures.extend(replies)
 
     @pytest.fixture
     def assistant(self, gateway):

@@ -3,8 +3,8 @@ import pytest
 from chatbot.assistants import get_assistant
 from chatbot.assistants.http import RetryPolicy
 
-from .contract import AssistantContract
-from .fake_openai import MODEL, FakeChatModel
+from .contract import RemoteAssistantContract
+from .fake_openai import MODEL, FakeChatModel, chunk
 from .upstream import FakeUpstream, Reply
 
 API_KEY = "sk-test-4f9d2c1b7e6a5d3c"
@@ -20,8 +20,25 @@ def model(settings):
         yield fake, upstream
 
 
-class TestOpenAIAssistantContract(AssistantContract):
+class TestOpenAIAssistantContract(RemoteAssistantContract):
     secrets = (API_KEY,)
+    chat_path = "/v1/chat/completions"
+    stream_start = (chunk({"role": "assistant", "content": ""}),)
+
+    def delta_event(self, text):
+        return chunk({"content": text})
+
+    @pytest.fixture
+    def upstream(self, model):
+        return model[1]
+
+    @pytest.fixture
+    def make_assistant(self, model):
+        return lambda **options: get_assistant("openai", retry=RetryPolicy(base_delay=0), **options)
+
+    @pytest.fixture
+    def serve(self, model):
+        return lambda *replies: model[0].failures.extend(replies)
 
     @pytest.fixture
     def assistant(self, model):

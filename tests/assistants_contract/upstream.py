@@ -9,6 +9,8 @@ item, as Coze and OpenAI-compatible servers do.
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0  # which connection it came on: the same port means a reused one
 
     @property
     def json(self) -> Any:
@@ -41,6 +44,8 @@ class Reply:
     chunk_delay: float = 0.0
     # Close the socket after the chunks without the final empty chunk: a dropped stream.
     drop: bool = False
+    # Reset the connection (RST) after the chunks: a stream cut by the network.
+    reset: bool = False
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -69,6 +74,8 @@ class FakeUpstream:
     def __init__(self, routes: dict[str, Handler] | None = None) -> None:
         self.routes: dict[str, Handler] = dict(routes or {})
         self.requests: list[Recorded] = []
+        # Paths whose streamed answer the client hung up on mid-way (a write failed).
+        self.hangups: list[str] = []
         self._server: ThreadedServer | None = None
 
     @property
@@ -106,6 +113,7 @@ class FakeUpstream:
                     query=dict(parse_qsl(parts.query)),
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=self.rfile.read(length) if length else b"",
+                    client_port=self.client_address[1],
                 )
                 upstream.requests.append(recorded)
                 handler = upstream.routes.get(parts.path)
@@ -128,15 +136,27 @@ class FakeUpstream:
                             continue
                         self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                         self.wfile.flush()
+                    if reply.reset:
+                        # Linger 0: close sends RST instead of FIN.
+                        self.connection.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                        self.connection.close()
+                        self.close_connection = True
+                        return
                     if reply.drop:
                         self.close_connection = True
                         return
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
+                    upstream.hangups.append(parts.path)
                     self.close_connection = True
 
         # Clients that hang up mid-answer (timeouts, stop) are part of the tests.
         self._server = ThreadedServer(_Handler, quiet_errors=True)
+        # socketserver listens with a backlog of 5: a hundred replies connecting at once
+        # would have their SYNs dropped and retried a second later.
+        self._server.server.socket.listen(256)
         return self
 
     def stop(self) -> None:

@@ -16,7 +16,7 @@ from chatbot.vocabulary import (
     TextDelta,
     Thinking,
 )
-from tests.assistants_contract.contract import final_of
+from tests.assistants_contract.contract import collect, final_of
 from tests.assistants_contract.fake_coze import LOGID
 from tests.assistants_contract.fakes import make_context
 from tests.assistants_contract.upstream import Reply
@@ -26,7 +26,7 @@ from .conftest import FIXTURES, fixture_reply
 
 def reply(assistant, message="What is your return policy?", **kwargs):
     context = make_context(message, **kwargs)
-    return context, list(assistant.reply(context))
+    return context, collect(assistant, context)
 
 
 def json_reply(name, status=200):
@@ -55,7 +55,7 @@ def test_request_shape_and_conversation_kept_in_state(coze, make_coze):
 
     # The next message of the same conversation reuses the Coze conversation.
     again = make_context("And shipping?", state=context.state)
-    list(make_coze().reply(again))
+    collect(make_coze(), again)
     assert len(upstream.calls("/v1/conversation/create")) == 1
     second = upstream.calls("/v3/chat")[1]
     assert second.query["conversation_id"] == conversation_id
@@ -220,8 +220,7 @@ def test_no_retry_once_text_has_streamed(coze, make_coze):
     context = make_context("What is your return policy?")
     seen = []
     with pytest.raises(AssistantError) as info:
-        for event in make_coze().reply(context):
-            seen.append(event)
+        collect(make_coze(), context, events=seen)
     assert [e for e in seen if isinstance(e, TextDelta)]
     assert info.value.started is True and info.value.retryable is True
     assert len(upstream.calls("/v3/chat")) == 1
@@ -304,9 +303,9 @@ def test_chat_id_is_remembered_until_the_chat_completes(coze, make_coze):
     bot.failures = [Reply.sse([text[: text.index("event:conversation.message.completed")]], drop=True)]
     context = make_context("Hi")
     with pytest.raises(AssistantError):
-        list(make_coze().reply(context))
+        collect(make_coze(), context)
     assert context.state[STATE_CHAT] == "7451024373590049830"
-    list(make_coze().reply(context))
+    collect(make_coze(), context)
     assert STATE_CHAT not in context.state
 
 
@@ -315,11 +314,13 @@ def test_stop_requested_ends_the_reply_and_cancels_the_chat(coze, make_coze):
     context = make_context("Hello!")
     stop = threading.Event()
     context.stop_requested = stop.is_set
-    events = []
-    for event in make_coze().reply(context):
-        events.append(event)
+
+    def press_stop_after_the_first_delta(event):
         if isinstance(event, TextDelta):
             stop.set()
+        return False  # keep reading: the assistant itself must notice and end
+
+    events = collect(make_coze(), context, until=press_stop_after_the_first_delta)
     assert len([e for e in events if isinstance(e, TextDelta)]) == 1
     assert isinstance(events[-1], FinalReply)
     assert bot.cancelled
@@ -350,7 +351,8 @@ def test_logid_from_the_stream_header_is_logged_on_failure(coze, make_coze, capl
 
 def test_a_pipeline_that_stops_reading_after_the_stop_cancels_the_coze_chat(coze, make_coze):
     """The pipeline notices the stop between events and closes the reply; Coze must not go
-    on generating (and billing) the rest of the answer."""
+    on generating (and billing) the rest of the answer. Through the sync ``reply`` (its
+    ``close()`` closes ``areply`` on its private loop); the contract tests ``aclose()``."""
     bot, _ = coze
     context = make_context("Hello!")
     stop = threading.Event()

@@ -7,7 +7,7 @@ from chatbot.assistants import get_assistant
 from chatbot.assistants.base import AssistantError
 from chatbot.exceptions import ChatbotImproperlyConfigured
 from chatbot.vocabulary import ChatTurn, ProductCards, TextDelta, Thinking
-from tests.assistants_contract.contract import final_of
+from tests.assistants_contract.contract import collect, final_of
 from tests.assistants_contract.fake_openai import chunk
 from tests.assistants_contract.fakes import make_context
 from tests.assistants_contract.upstream import Reply
@@ -17,7 +17,7 @@ from .conftest import FIXTURES, fixture_reply
 
 def reply(assistant, message="What is your return policy?", **kwargs):
     context = make_context(message, **kwargs)
-    return context, list(assistant.reply(context))
+    return context, collect(assistant, context)
 
 
 def test_request_shape_for_a_keyless_local_server(model, make_openai):
@@ -144,8 +144,7 @@ def test_no_retry_after_the_stream_started(model, make_openai):
     fake.failures = [fixture_reply("stream_error_midway.sse")]
     seen = []
     with pytest.raises(AssistantError) as info:
-        for event in make_openai().reply(make_context("How much is the tent?")):
-            seen.append(event)
+        collect(make_openai(), make_context("How much is the tent?"), events=seen)
     assert "".join(e.text for e in seen if isinstance(e, TextDelta)) == "The tent costs "
     assert info.value.started is True and info.value.retryable is True
     assert len(upstream.calls("/v1/chat/completions")) == 1
