@@ -186,14 +186,26 @@ async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> Asyn
         yield _STREAM_OPENING
         beats = 0
         hub = events.get_hub()
-        async for event in hub.subscribe(grant.conversation_id, last_event_id, heartbeat=_heartbeat()):
-            if event is None:
+        async for batch in hub.subscribe(grant.conversation_id, last_event_id, heartbeat=_heartbeat()):
+            if batch is None:
                 beats += 1
                 out, done = await _in_thread(_on_heartbeat, thread_sensitive=False)(grant, slots, beats)
-            else:
+                if out:
+                    yield out
+                if done:
+                    return
+                continue
+            # One chunk for the whole batch: one write to the socket, not one per event.
+            chunk: list[str] = []
+            done = False
+            for event in batch:
                 out, done = _on_event(grant, event)
-            if out:
-                yield out
+                if out:
+                    chunk.append(out)
+                if done:
+                    break
+            if chunk:
+                yield "".join(chunk)
             if done:
                 return
     finally:
