@@ -196,7 +196,8 @@ class EventHub:
             # Registered before replaying, so nothing falls between; the ordering drops
             # what the replay already gave.
             if last_event_id:
-                replayed = [e for e in await self._areplay(conversation_id, last_event_id) if ordering.fresh(e)]
+                earlier = await self._areplay(conversation_id, last_event_id)
+                replayed = [event for event in earlier if ordering.fresh(event)]
                 if replayed:
                     yield replayed
             while True:
