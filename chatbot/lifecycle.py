@@ -117,6 +117,17 @@ async def begin_shutdown(grace: float) -> int:
         interrupted = await current.drain(grace)
     if interrupted:
         logger.warning("Interrupted %d reply(ies) still running at shutdown", interrupted)
+    # What the replies said last (an interruption, a final text) reaches Redis before the
+    # process goes, so streams served by other processes show it.
+    from .engines.local.hub import get_hub
+    from .offloop import in_thread
+
+    with contextlib.suppress(Exception):
+        await in_thread(get_hub().flush, 5.0)
+    with contextlib.suppress(Exception):
+        from .assistants.clients import aclose_clients
+
+        await aclose_clients()
     return interrupted
 
 

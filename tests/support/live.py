@@ -61,13 +61,26 @@ class LiveSite:
         return done.stdout
 
     def start(
-        self, workers: int = 1, extra_env: dict[str, str] | None = None, *, wsgi_threads: int = 0
+        self,
+        workers: int = 1,
+        extra_env: dict[str, str] | None = None,
+        *,
+        wsgi_threads: int = 0,
+        serve: bool = False,
+        uvicorn_graceful: float | None = 1,
     ) -> str:
         """The ASGI server (uvicorn worker, as bin/serve runs it); with ``wsgi_threads``, a
-        sync gunicorn (gthread) on the WSGI app instead."""
+        sync gunicorn (gthread) on the WSGI app instead; with ``serve``, ``bin/serve``
+        itself (gunicorn managing uvicorn workers, as production). ``uvicorn_graceful``
+        None leaves plain uvicorn with no graceful-shutdown timeout of its own (its
+        default: it waits for every connection)."""
         port = free_port()
         env = {**self.env, **(extra_env or {})}
-        if wsgi_threads:
+        if serve:
+            env.update({"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)})
+            env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+            cmd = [str(ROOT / "bin" / "serve"), "--log-level", "warning"]
+        elif wsgi_threads:
             cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
             cmd += ["--bind", f"127.0.0.1:{port}", "--worker-class", "gthread"]
             cmd += ["--workers", str(workers), "--threads", str(wsgi_threads), "--timeout", "120"]
@@ -75,7 +88,9 @@ class LiveSite:
         else:
             cmd = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
             cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-            cmd += ["--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "1"]
+            cmd += ["--log-level", "warning", "--no-access-log"]
+            if uvicorn_graceful is not None:
+                cmd += ["--timeout-graceful-shutdown", str(uvicorn_graceful)]
             # As bin/serve: idle connections outlive the client's pool, so a reused one is
             # never closed under a request that is being sent.
             cmd += ["--timeout-keep-alive", "75"]
@@ -98,6 +113,10 @@ class LiveSite:
             raise RuntimeError("server did not start in 30 s")
         self.servers.append((proc, base))
         return base
+
+    def log(self, base: str) -> str:
+        port = base.rsplit(":", 1)[1]
+        return (Path(self.tmp.name) / f"server-{port}.log").read_text(errors="replace")
 
     def close(self) -> None:
         for proc, _base in self.servers:
@@ -184,6 +203,10 @@ class EventReader:
         raise AssertionError(
             f"no {event_type} within {timeout} s; got {[e.get('event') for e in self.events]}"
         )
+
+    def log(self, base: str) -> str:
+        port = base.rsplit(":", 1)[1]
+        return (Path(self.tmp.name) / f"server-{port}.log").read_text(errors="replace")
 
     def close(self) -> None:
         self.response.close()
