@@ -93,10 +93,12 @@ class ShopperRun:
         response.raise_for_status()
         self.token = response.json()
 
-    async def post(self, path: str, body: dict) -> httpx.Response:
+    async def post(self, path: str, body: dict, base: str = "") -> httpx.Response:
+        """POST to this shopper's server, or to ``base`` (another process of the same
+        site: the session cookie is the same for every port of 127.0.0.1)."""
         assert self.client is not None
         return await self.client.post(
-            path,
+            (base + path) if base else path,
             json={"shop": self.shop, **body},
             headers={"X-CSRFToken": self.csrf, "Referer": self.base + "/"},
         )

@@ -68,6 +68,7 @@ class LiveSite:
         wsgi_threads: int = 0,
         serve: bool = False,
         uvicorn_graceful: float | None = 1,
+        app: str = "config.asgi:application",
     ) -> str:
         """The ASGI server (uvicorn worker, as bin/serve runs it); with ``wsgi_threads``, a
         sync gunicorn (gthread) on the WSGI app instead; with ``serve``, ``bin/serve``
@@ -86,7 +87,7 @@ class LiveSite:
             cmd += ["--workers", str(workers), "--threads", str(wsgi_threads), "--timeout", "120"]
             cmd += ["--graceful-timeout", "1", "--log-level", "warning", "--no-control-socket"]
         else:
-            cmd = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
+            cmd = [sys.executable, "-m", "uvicorn", app]
             cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
             cmd += ["--log-level", "warning", "--no-access-log"]
             if uvicorn_graceful is not None:
