@@ -105,6 +105,10 @@ def test_graceful_shutdown_fits_in_the_kill_timeout():
     graceful = int(re.search(r"GUNICORN_GRACEFUL_TIMEOUT:-(\d+)", serve).group(1))
     assert FLY["kill_signal"] == "SIGTERM"
     assert graceful < int(FLY["kill_timeout"].rstrip("s"))
+    # The chat's own drain ends first, so gunicorn never has to cut a reply short.
+    from chatbot.conf import DEFAULTS
+
+    assert DEFAULTS["CHATBOT_SHUTDOWN_GRACE_SECONDS"] + 3 <= graceful
 
 
 # --- Dockerfile --------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 """Live events of a conversation, fanned out to the browsers watching it.
 
-Publishers are reply jobs running in worker threads (sync); subscribers are SSE responses
-running on the ASGI event loop (async). Every event gets an id so a browser that
-reconnects resumes after the last one it saw (``Last-Event-ID``).
+Publishers are replies running on an event loop (usually the server's own) and sync
+code (routes, admin, sign-in); subscribers are SSE responses on the ASGI event loop (a
+sync generator under WSGI). Publishing never waits: the memory hub hands an event to the
+streams' queues (directly when the reply runs on the stream's loop), the Redis hub to its
+batch publisher. Every event gets an id so a browser that reconnects resumes after the
+last one it saw (``Last-Event-ID``).
 
 Two hubs, picked by ``REDIS_URL``:
 - :class:`MemoryHub` — one process: a short replay buffer per conversation and asyncio
   queues woken thread-safely.
 - :class:`RedisHub` — several processes: each event is appended to a Redis stream per
-  conversation (replay, bounded) and announced on one pub/sub channel; each process runs
-  one listener that hands events to its local subscribers.
+  conversation (replay, bounded) and announced on one pub/sub channel, in batches (one
+  script call per batch); each process runs one listener that hands events to its local
+  subscribers.
 """
 
 from __future__ import annotations
