@@ -81,8 +81,8 @@ def test_a_cache_outage_means_not_active_and_never_raises(monkeypatch):
 
 
 def render_tag(client) -> str:
-    from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
     from django.template import Context, Template
     from django.test import RequestFactory
 
@@ -96,7 +96,9 @@ def test_the_widget_tag_says_active_only_while_the_conversation_is(visitor, assi
     from chatbot.models import Conversation
 
     settings.CHATBOT_SHOP_ID = "acme"
-    response = post(visitor, "/api/chatbot/stream-message", {"shop": "acme", "text": "hi", "clientMessageId": "a1"})
+    response = post(
+        visitor, "/api/chatbot/stream-message", {"shop": "acme", "text": "hi", "clientMessageId": "a1"}
+    )
     assert response.status_code == 202
     conversation = Conversation.objects.get(shop_id="acme")
     activity.clear_active(conversation)  # the reply pipeline's own marks are not this test's subject
