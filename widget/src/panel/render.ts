@@ -76,7 +76,7 @@ export function renderCards(products: Card[], t: Texts, loc: string): HTMLElemen
       class: "more",
       "aria-label": t.moreProducts,
       hidden: true,
-      onclick: () => row.scrollBy({ left: 164, behavior: "smooth" }),
+      onclick: () => row.scrollBy({ left: 174, behavior: "smooth" }),
     },
     "›",
   );

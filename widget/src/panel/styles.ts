@@ -51,12 +51,12 @@ mask-image:linear-gradient(to right,#000 calc(100% - 48px),transparent)}
 background:var(--bg);color:var(--fg);box-shadow:0 2px 8px rgba(0,0,0,.25);cursor:pointer;font-size:20px;line-height:1;
 display:grid;place-items:center;padding:0 0 2px 2px}
 .more[hidden]{display:none}
-.card{flex:none;width:156px;border:1px solid var(--line);border-radius:10px;background:var(--card);color:inherit;
+.card{flex:none;width:166px;border:1px solid var(--line);border-radius:10px;background:var(--card);color:inherit;
 text-decoration:none;overflow:hidden;display:flex;flex-direction:column;scroll-snap-align:start}
 .card:hover{border-color:var(--brand)}
 .card img,.ph{width:100%;height:96px;object-fit:cover;display:block;background:var(--ph)}
 .ph{display:grid;place-items:center;font-size:30px;font-weight:700;color:var(--phfg)}
-.cb{padding:7px 9px;display:flex;flex-direction:column;gap:3px}
+.cb{padding:7px 8px;display:flex;flex-direction:column;gap:3px}
 .cn{font-weight:700;font-size:13px;line-height:1.3}
 .cm{font-size:12px;display:flex;gap:5px;align-items:baseline;white-space:nowrap;min-width:0}
 .cm b{font-weight:700}
