@@ -102,3 +102,46 @@ def test_a_chip_with_an_action_sends_the_action_and_shows_its_label(
     assert bodies[0]["action"] == ACTION
     assert bodies[0]["clientMessageId"]
     expect(page.locator("chatbot-widget .m.me .err")).to_have_count(0)
+
+
+def test_server_restarting_on_the_stream_reconnects_quietly(page: Page) -> None:
+    streams: list[str] = []
+    held: list[Route] = []
+
+    def first_stream_restarts(route: Route) -> None:
+        streams.append(route.request.url)
+        if len(streams) == 1:
+            held.append(route)  # answered below, once the bar is being watched
+        else:
+            route.continue_()
+
+    page.route("**/api/chatbot/events*", first_stream_restarts)
+    page.goto("/s/demo/")
+    open_chat(page)
+    # Record every moment the status bar shows something, however brief.
+    page.evaluate(
+        """() => {
+          const bar = window.__chatbotLoader.root.querySelector('.bar');
+          window.__barShown = [];
+          new MutationObserver(() => { if (!bar.hidden) window.__barShown.push(bar.textContent); })
+            .observe(bar, { attributes: true, childList: true, characterData: true, subtree: true });
+        }"""
+    )
+    assert len(held) == 1
+    # What a server shutting down sends just before it closes the stream.
+    held[0].fulfill(
+        status=200,
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
+        body="retry: 100\n\nevent: server.restarting\ndata: {}\n\n",
+    )
+    page.wait_for_function("() => true")  # let the event loop deliver it
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline and len(streams) < 2:
+        page.wait_for_timeout(100)
+    assert len(streams) == 2, streams
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__barShown") == []
+    # The reopened stream carries the next answer.
+    send(page, "Do you have a headlamp?")
+    wait_for_answer(page)
+    expect(page.locator("chatbot-widget .bar")).to_be_hidden()
