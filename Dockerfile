@@ -23,7 +23,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=config.settings \
-    STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
+    STATICFILES_BACKEND=servestatic.storage.CompressedManifestStaticFilesStorage \
     HOST=0.0.0.0 \
     PORT=8000
 
@@ -42,7 +42,7 @@ COPY . .
 COPY --from=widget /src/chatbot/static/chatbot/ ./chatbot/static/chatbot/
 
 # Static files are collected now, hashed and pre-compressed, so a machine starts without
-# writing to disk and whitenoise serves them with year-long cache headers. The key only
+# writing to disk and servestatic serves them with year-long cache headers. The key only
 # lets settings load; nothing signed during the build outlives it.
 RUN SECRET_KEY=collectstatic-build-only python manage.py collectstatic --noinput \
     && mkdir -p /app/data && chown app:app /app/data

@@ -31,14 +31,19 @@ widget/node_modules/.installed: widget/package-lock.json
 	cd widget && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The demo serves static files as production does (hashed names, gzip/brotli, a year of
+# Cache-Control), also with DEBUG on: collected into staticfiles/ first.
+DEMO_STATIC := config.static.HashedAlsoInDebugManifestStorage
+
 demo: install
 	python manage.py migrate --noinput
 	python manage.py load_demo
+	STATICFILES_BACKEND=$(DEMO_STATIC) python manage.py collectstatic --noinput --verbosity 0
 	@echo
 	@echo "  Demo shop: http://127.0.0.1:$${PORT:-8000}   (customer demo@example.com / demo12345, admin admin / admin12345)"
 	@echo
 	# One worker: without REDIS_URL live events stay inside one process.
-	DEBUG=$${DEBUG:-true} HOST=127.0.0.1 PORT=$${PORT:-8000} WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} bin/serve
+	STATICFILES_BACKEND=$(DEMO_STATIC) DEBUG=$${DEBUG:-true} HOST=127.0.0.1 PORT=$${PORT:-8000} WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} bin/serve
 
 lint: install
 	ruff check .

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from . import activity
 from .engines import get_engine
 from .models import Conversation, Message, ShopChatSettings
 
@@ -70,6 +71,7 @@ class ConversationAdmin(admin.ModelAdmin):
                 conversation=obj, role=Message.Role.STAFF, text=text, status=Message.Status.DONE
             )
             get_engine().deliver_message(obj, message)
+            activity.handed_off(obj)  # the shopper's other pages connect, for the badge
             self.message_user(request, _("Reply sent."), messages.SUCCESS)
 
     @admin.action(description=_("Resume the assistant (end the hand-off)"))

@@ -74,9 +74,14 @@ class RequestIdMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = incoming_request_id(request)
         request.request_id = request_id  # type: ignore[attr-defined]
-        # No reset here: the context belongs to this request's task alone, and keeping the
-        # id set lets the lines logged while a streaming response is sent carry it too.
-        _request_id.set(request_id)
+        # Under ASGI the context belongs to this request's task alone, and keeping the id set
+        # lets the lines logged while a streaming response is sent carry it too. A plain
+        # response resets it: under WSGI with an async-only middleware below (servestatic)
+        # this path runs inside async_to_sync, which copies the context back to the server's
+        # thread, and the id would outlive its request there.
+        token = _request_id.set(request_id)
         response = await self.get_response(request)  # type: ignore[misc]
+        if not response.streaming:
+            _request_id.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Only its configuration checks; the middleware below serves the files.
+    "servestatic",
     "rest_framework",
     "drf_spectacular",
     "storefront",
@@ -44,7 +46,11 @@ MIDDLEWARE = [
     # address as Host over plain HTTP (see chatbot.health.HealthCheckMiddleware).
     "chatbot.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Static files (after SecurityMiddleware: nosniff/HSTS on them too). Async file
+    # responses: under ASGI no "must consume synchronous iterators" warning and no thread
+    # per download (whitenoise's FileResponse had both). It is async-only, so under WSGI (the
+    # test client, a sync server) Django runs the middleware above it on their async paths.
+    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After LocaleMiddleware: the shop's language wins over the browser's.
@@ -144,15 +150,25 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_BACKEND = env.str(
+    "STATICFILES_BACKEND",
+    default="django.contrib.staticfiles.storage.StaticFilesStorage",
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": env.str(
-            "STATICFILES_BACKEND",
-            default="django.contrib.staticfiles.storage.StaticFilesStorage",
-        )
-    },
+    "staticfiles": {"BACKEND": STATICFILES_BACKEND},
 }
+# Static files are served by servestatic. With a manifest storage (production, and `make
+# demo` even with DEBUG on) it serves the collected files: hashed names with a ten-year
+# immutable Cache-Control, gzip/brotli variants chosen by Accept-Encoding. Without one (a
+# developer's plain setup, the unit tests) it finds files through the finders.
+SERVESTATIC_USE_MANIFEST = "Manifest" in STATICFILES_BACKEND
+SERVESTATIC_USE_FINDERS = env.bool("SERVESTATIC_USE_FINDERS", default=DEBUG and not SERVESTATIC_USE_MANIFEST)
+SERVESTATIC_AUTOREFRESH = env.bool("SERVESTATIC_AUTOREFRESH", default=DEBUG and not SERVESTATIC_USE_MANIFEST)
+# Unhashed files (/favicon.ico and the like): cacheable for a minute, also with DEBUG on.
+SERVESTATIC_MAX_AGE = 60
+# Files served at the site's root: /favicon.ico, so browsers asking for it find one.
+SERVESTATIC_ROOT = BASE_DIR / "static" / "root"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

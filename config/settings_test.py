@@ -18,7 +18,7 @@ COZE_API_TOKEN = ""
 COZE_BOT_ID = ""
 OPENAI_BASE_URL = ""
 STATICFILES_DIRS = [d for d in STATICFILES_DIRS if d.exists()]  # noqa: F405
-# WhiteNoise warns when STATIC_ROOT is missing; tests serve through the finders.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = True
+# servestatic warns when STATIC_ROOT is missing; tests serve through the finders.
+SERVESTATIC_USE_FINDERS = True
+SERVESTATIC_AUTOREFRESH = True
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -9,14 +9,17 @@ costs no query.
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 
 from .. import conf
+from ..activity import is_active
+from ..adapters import get_adapter
 from ..engines import engine_name
-from ..identity import ensure_guest
+from ..identity import customer_chat_id, ensure_guest
 from ..shop_settings import settings_for_shop
 from ..shops import shop_id_for_request, shop_info
 
@@ -33,7 +36,7 @@ WELCOME = {
 
 
 @register.simple_tag(takes_context=True)
-def chatbot_widget(context: template.Context) -> str:
+def chatbot_widget(context: template.Context, logo_url: str = "") -> str:
     request = context.get("request")
     if request is None or not conf.get("CHATBOT_ENABLED"):
         return ""
@@ -46,7 +49,7 @@ def chatbot_widget(context: template.Context) -> str:
         return ""
     # The page's session cookie names the guest, so a new visitor's first requests (the
     # token and a first message, maybe from two tabs at once) are one shopper.
-    ensure_guest(request)
+    guest_id = ensure_guest(request)
     lang = "zh-hans" if shop.language.lower().startswith("zh") else "en"
     key = "zh" if lang == "zh-hans" else "en"
     return render_to_string(
@@ -60,6 +63,9 @@ def chatbot_widget(context: template.Context) -> str:
             "welcome": chat.welcome_message or WELCOME[key].format(shop=shop.name),
             "promise": PROMISE[key],
             "business_hours": chat.business_hours,
+            "logo": logo_url or getattr(settings, "CHATBOT_LOGO_URL", ""),
+            "active": _active(request, shop.id, guest_id),
+            "reply_timeout": _reply_timeout(),
             "csrf_token": get_token(request),
             "urls": {
                 "loader": static("chatbot/loader.js"),
@@ -73,3 +79,22 @@ def chatbot_widget(context: template.Context) -> str:
             },
         },
     )
+
+
+def _active(request: object, shop_id: str, guest_id: str | None) -> bool:
+    """Whether the widget should connect before the shopper opens it (chatbot.activity):
+    one cache read, no query. A guest made up just now has no conversation at all."""
+    if guest_id is None:
+        customer = get_adapter().customer_for_request(request)  # type: ignore[arg-type]
+        if customer is None:
+            return False
+        return is_active(shop_id, customer_chat_id(customer[0]))
+    return is_active(shop_id, guest_id)
+
+
+def _reply_timeout() -> int:
+    """Seconds a reply may show "thinking" with no event before the widget checks on it."""
+    try:
+        return max(5, int(getattr(settings, "CHATBOT_REPLY_TIMEOUT_SECONDS", 90)))
+    except (TypeError, ValueError):
+        return 90

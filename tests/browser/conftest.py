@@ -38,6 +38,14 @@ XSS_PRODUCTS = [
 ]
 
 
+IMAGE_SKUS = ("NW-TNT-1P-ORG", "NW-TNT-2P-GRN")
+IMAGE_URL = "/static/storefront/products/tent.svg"
+IMAGE_UPDATE = (
+    "from storefront.models import Product; "
+    f"Product.objects.filter(sku__in={list(IMAGE_SKUS)!r}).update(image_url={IMAGE_URL!r})"
+)
+
+
 @pytest.fixture(scope="session")
 def site() -> Iterator[LiveSite]:
     # Every browser of the suite comes from 127.0.0.1: lift the per-address limits (their
@@ -54,6 +62,8 @@ def site() -> Iterator[LiveSite]:
             writer.writeheader()
             writer.writerows(XSS_PRODUCTS)
         live.manage("import_catalog", "--shop", "xss", "--name", "XSS Shop", "--no-progress", str(xss_csv))
+        # Two demo products with a picture (the demo catalog has none): cards must show it.
+        live.manage("shell", "-c", IMAGE_UPDATE)
         live.start()
         yield live
 

@@ -66,3 +66,35 @@ def test_readme_screenshots(new_context: Callable[..., BrowserContext]) -> None:
     wait_for_answer(phone)
     phone.evaluate("document.activeElement && document.activeElement.blur()")
     save(phone, "chat-phone.png")
+
+
+def test_screenshots_signed_in_and_on_phones_in_both_shops(
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    from .test_signed_in import sign_in
+
+    phone_opts = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+    home = new_context(**phone_opts, device_scale_factor=2).new_page()
+    home.goto("/s/demo-zh/")
+    expect(launcher(home)).to_be_visible()
+    save(home, "shop-home-phone-zh.png")
+
+    page = new_context().new_page()
+    sign_in(page, "demo@example.com", "demo12345", "/s/demo/")
+    open_chat(page)
+    send(page, "where is my order?")
+    wait_for_answer(page)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    save(page, "chat-signed-in.png")
+
+    phone = new_context(**phone_opts, device_scale_factor=2, color_scheme="dark").new_page()
+    sign_in(phone, "demo@example.com", "demo12345", "/s/demo-zh/")
+    phone.locator("chatbot-widget button.l").tap()
+    expect(panel(phone)).to_be_visible()
+    phone.wait_for_function("() => window.__chatbotLoader.panel && window.__chatbotLoader.panel.loaded")
+    send(phone, "有绿茶吗")
+    reply = wait_for_answer(phone)
+    expect(reply.locator(".card").first).to_be_visible()
+    phone.evaluate("document.activeElement && document.activeElement.blur()")
+    save(phone, "chat-phone-zh-signed-in.png")

@@ -123,7 +123,7 @@ def test_dockerfile_shape():
     assert "pip install --no-cache-dir -r requirements.txt" in DOCKERFILE
     assert "manage.py collectstatic --noinput" in DOCKERFILE
     assert (
-        dockerfile_env()["STATICFILES_BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        dockerfile_env()["STATICFILES_BACKEND"] == "servestatic.storage.CompressedManifestStaticFilesStorage"
     )
     user = re.findall(r"^USER (\S+)", DOCKERFILE, re.M)
     assert user and user[-1].split(":")[0] not in ("root", "0")

@@ -1,8 +1,10 @@
 /**
  * The loader: the only chat code every page pays for (budget: 2 KB gzipped).
  * It draws the launcher in a shadow root and fetches the panel on first open, or at idle
- * time for a returning visitor so their unread badge is right without a click.
- * A new visitor's page makes no chat request at all before the launcher is clicked.
+ * time when the page says the conversation is active (`data-active`: a reply in flight, or
+ * staff involved in the last hour), so live events reach the unread badge without a click.
+ * A new visitor's page, and an idle returning visitor's, make no chat request before the
+ * launcher is clicked: the badge they had is kept in localStorage.
  */
 import { isZh, type LoaderApi, type MountData, storageKey } from "./shared";
 
@@ -23,7 +25,8 @@ const CSS =
   ".b{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;box-sizing:border-box;" +
   "border-radius:11px;background:#C62828;color:#fff;border:2px solid #fff;font:700 12px/18px system-ui,sans-serif}" +
   ".s{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
-  "@media (max-width:480px){:host([data-open]) .l{display:none}}";
+  "@media (max-width:480px){.l{width:52px;height:52px;bottom:16px;right:12px}:host([data-position=bottom-left]) .l{left:12px}" +
+  ":host([data-open]) .l{display:none}}";
 
 function boot(): void {
   if (!script || w.__chatbotLoader) return;
@@ -105,9 +108,9 @@ function boot(): void {
 
   const unread = Number(store?.getItem(key("unread"))) || 0;
   if (unread) api.setUnread(unread);
-  // A returning visitor with a conversation: fetch the panel when the page is idle so
-  // replies that came while they were away show up on the badge.
-  if (store?.getItem(key("active"))) {
+  // An active conversation (the server says so, from a cache mark): fetch the panel when the
+  // page is idle so a staff answer or a finishing reply shows up on the badge.
+  if (data.active === "1") {
     if (w.requestIdleCallback) w.requestIdleCallback(load, { timeout: 5000 });
     else setTimeout(load, 2000);
   }

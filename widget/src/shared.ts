@@ -26,6 +26,12 @@ export interface MountData {
   stopUrl?: string;
   panelSrc?: string;
   streamSrc?: string;
+  /** "1": the conversation is active (a reply in flight, staff lately): connect before opening. */
+  active?: string;
+  /** Seconds a reply may go without news before the panel checks on it. */
+  replyTimeout?: string;
+  /** The shop's logo for the panel header (else one letter of its name). */
+  logo?: string;
 }
 
 /** The panel's side of the loader/panel handshake. */

@@ -1,5 +1,5 @@
 import type { LoaderApi, MountData } from "../src/shared";
-import type { ChatEvent, History, Message, SendResult, Transport } from "../src/transport/types";
+import type { ChatEvent, ChipAction, History, Message, SendResult, Transport } from "../src/transport/types";
 
 export function msg(partial: Partial<Message> & { id: string }): Message {
   return { role: "assistant", text: "", status: "done", products: [], quickReplies: [], handoff: false, ...partial };
@@ -40,7 +40,7 @@ export function fakeLoader(data: MountData = {}): LoaderApi & { unread: number; 
 /** A transport double the test drives by hand. */
 export class FakeTransport implements Transport {
   listeners = new Set<(e: ChatEvent) => void>();
-  sent: { text: string; clientMessageId: string }[] = [];
+  sent: { text: string; clientMessageId: string; action?: ChipAction }[] = [];
   stopped: string[] = [];
   reads = 0;
   userId: string | undefined;
@@ -56,8 +56,8 @@ export class FakeTransport implements Transport {
     this.historyCalls++;
     return this.historyResult;
   }
-  send(text: string, clientMessageId: string): Promise<SendResult> {
-    this.sent.push({ text, clientMessageId });
+  send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult> {
+    this.sent.push(action ? { text, clientMessageId, action } : { text, clientMessageId });
     return this.sendImpl(text, clientMessageId);
   }
   async stop(messageId: string): Promise<void> {

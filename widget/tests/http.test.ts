@@ -28,6 +28,44 @@ describe("ChatApi", () => {
     expect(users).toEqual(["g1", "u7", "u8"]);
   });
 
+  it("a 503 shutting_down is retried after Retry-After with the same body", async () => {
+    const { server, api } = setup();
+    const waits: number[] = [];
+    api.sleep = async (ms) => {
+      waits.push(ms);
+    };
+    server.fetch.mockImplementationOnce(async () =>
+      jsonResponse(503, { error: { code: "shutting_down", message: "restarting" } }, { "Retry-After": "3" }),
+    );
+    const res = await api.send("hello", "cm-1", { type: "refine", inStock: true });
+    expect(res.message.text).toBe("hello");
+    expect(waits).toEqual([3000]);
+    const posts = server.fetch.mock.calls.filter(([, init]) => init?.method === "POST");
+    expect(posts).toHaveLength(2);
+    expect(JSON.parse(String(posts[1][1]?.body))).toEqual({
+      shop: "demo",
+      text: "hello",
+      clientMessageId: "cm-1",
+      action: { type: "refine", inStock: true },
+    });
+  });
+
+  it("gives up on a server that keeps restarting, and never retries a plain 503", async () => {
+    const { server, api } = setup();
+    api.sleep = async () => {};
+    server.fetch.mockImplementation(async () =>
+      jsonResponse(503, { error: { code: "shutting_down", message: "restarting" } }, { "Retry-After": "1" }),
+    );
+    await expect(api.send("x", "c")).rejects.toMatchObject({ code: "shutting_down" });
+    expect(server.fetch).toHaveBeenCalledTimes(4);
+    server.fetch.mockReset();
+    server.fetch.mockImplementation(async () =>
+      jsonResponse(503, { error: { code: "chat_disabled", message: "off" } }),
+    );
+    await expect(api.send("x", "c")).rejects.toMatchObject({ code: "chat_disabled" });
+    expect(server.fetch).toHaveBeenCalledTimes(1);
+  });
+
   it("takes the newest X-CSRFToken from any answer for later POSTs", async () => {
     const { server, api } = setup();
     await api.token();

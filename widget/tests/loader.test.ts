@@ -76,10 +76,26 @@ describe("loader", () => {
     expect(api.root.activeElement).toBe(api.launcher);
   });
 
-  it("shows the stored unread count and preloads the panel for a returning visitor", async () => {
-    localStorage.setItem("chatbot:demo:active", "1");
+  it("an idle returning visitor keeps the stored badge and fetches nothing before opening", async () => {
+    localStorage.setItem("chatbot:demo:user", "g1");
+    localStorage.setItem("chatbot:demo:active", "1"); // an old widget's mark counts for nothing
+    localStorage.setItem("chatbot:demo:unread", "1");
+    mountTag();
+    const idle = vi.fn((cb: () => void) => cb());
+    (window as unknown as { requestIdleCallback: unknown }).requestIdleCallback = idle;
+    try {
+      const api = await boot();
+      expect((api.launcher.querySelector("span") as HTMLElement).textContent).toBe("1");
+      expect(idle).not.toHaveBeenCalled();
+      expect(panelScripts()).toHaveLength(0);
+    } finally {
+      delete (window as unknown as { requestIdleCallback?: unknown }).requestIdleCallback;
+    }
+  });
+
+  it("shows the stored unread count and preloads the panel when the conversation is active", async () => {
     localStorage.setItem("chatbot:demo:unread", "2");
-    mountTag({ lang: "zh-hans", position: "bottom-left" });
+    mountTag({ lang: "zh-hans", position: "bottom-left", active: "1" });
     const idle = vi.fn((cb: () => void) => cb());
     (window as unknown as { requestIdleCallback: unknown }).requestIdleCallback = idle;
     try {

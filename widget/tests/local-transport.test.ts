@@ -109,6 +109,28 @@ describe("local transport", () => {
     transport.close();
   });
 
+  it("on server.restarting: reopens quietly from the last event id, without the token route", async () => {
+    const { transport, server, events } = setup({ restartDelayMs: () => 0 });
+    await transport.connect();
+    const first = FakeEventSource.all[0];
+    first.fire("reply.delta", { messageId: "r1", text: "a" }, "52");
+    first.fire("server.restarting", {});
+    expect(first.closed).toBe(true);
+    first.onerror?.(); // the server's close, after we closed: not ours any more
+    await settle();
+    expect(FakeEventSource.all).toHaveLength(2);
+    expect(FakeEventSource.all[1].params.get("lastEventId")).toBe("52");
+    expect(server.count("stream-chat-token")).toBe(1);
+    // The new stream failing at first (the new process not up yet) is still no error to show.
+    FakeEventSource.all[1].readyState = 0;
+    FakeEventSource.all[1].onerror?.();
+    expect(events.some((e) => e.type === "connection" && e.state === "reconnecting")).toBe(false);
+    FakeEventSource.all[1].onopen?.();
+    FakeEventSource.all[1].onerror?.(); // a later, unannounced drop is shown again
+    expect(events.at(-1)).toEqual({ type: "connection", state: "reconnecting" });
+    transport.close();
+  });
+
   it("leaves transient errors to EventSource's own reconnect", async () => {
     const { transport } = setup();
     await transport.connect();

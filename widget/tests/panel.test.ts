@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Panel } from "../src/panel/panel";
 import type { MountData } from "../src/shared";
 import { ChatHttpError } from "../src/transport/http";
@@ -98,7 +98,6 @@ describe("panel", () => {
     });
     expect($(root, '[data-id="r1"] .bub').textContent).toBe("Yes, Boots.");
     expect($(root, ".stopw").hidden).toBe(true);
-    expect(localStorage.getItem("chatbot:demo:active")).toBe("1");
   });
 
   it("quick replies send their text; the stop button stops the streaming reply", async () => {
@@ -265,5 +264,102 @@ describe("panel", () => {
     await flush();
     expect($(root, ".bar").hidden).toBe(true);
     expect(texts(root, ".bub")).toContain("back");
+  });
+
+  it("a chip with an action sends its label as the text and the action verbatim", async () => {
+    const { root, transport } = await setup();
+    const action = { type: "refine", filter: { inStock: true }, basis: "r0" };
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r0", text: "Tents", quickReplies: [{ label: "In stock only", action }, "Shipping"] }),
+    });
+    expect(texts(root, ".chip")).toEqual(["In stock only", "Shipping"]);
+    ($(root, ".chip") as HTMLButtonElement).click();
+    await flush();
+    expect(transport.sent[0].text).toBe("In stock only");
+    expect(transport.sent[0].action).toEqual(action);
+    expect(texts(root, ".m.me .bub")).toEqual(["In stock only"]);
+  });
+
+  it("chips from a quick_replies event may be objects; junk entries are dropped", async () => {
+    const { root, transport } = await setup();
+    transport.emit({ type: "reply.delta", messageId: "r5", text: "Here" });
+    transport.emit({
+      type: "reply.quick_replies",
+      messageId: "r5",
+      options: [{ label: "Cheapest first", action: { type: "sort", by: "price" } }, 7, null, { nope: 1 }] as never,
+    });
+    transport.emit({ type: "reply.done", message: msg({ id: "r5", text: "Here" }) });
+    expect(texts(root, ".chip")).toEqual(["Cheapest first"]);
+    expect($(root, ".chip").getAttribute("data-action")).toBe("sort");
+  });
+
+  it("a reply with no news past the timeout is re-read, then shown as slow with retry and stop", async () => {
+    const { root, panel, transport } = await setup({ replyTimeout: "30" });
+    await panel.send("hello");
+    await flush();
+    expect(root.querySelector(".dots")).not.toBeNull();
+    const t0 = Date.now();
+    await panel.watch(t0 + 10_000);
+    expect(transport.historyCalls).toBe(1); // the first load only
+    transport.historyResult = {
+      messages: [
+        msg({ id: "s1", role: "shopper", text: "hello", clientMessageId: transport.sent[0].clientMessageId }),
+        msg({ id: "r1", status: "pending", replyTo: "s1" }),
+      ],
+    };
+    await panel.watch(t0 + 31_000);
+    expect(transport.historyCalls).toBe(2);
+    expect($(root, ".slow").textContent).toContain("This is taking longer than expected.");
+    const [retry, stop] = Array.from(root.querySelectorAll(".slow button")) as HTMLButtonElement[];
+    stop.click();
+    expect(transport.stopped).toEqual(["r1"]);
+    retry.click();
+    await flush();
+    expect(transport.sent).toHaveLength(2);
+    expect(transport.sent[1].clientMessageId).toBe(transport.sent[0].clientMessageId);
+    expect(root.querySelector(".slow")).toBeNull();
+  });
+
+  it("a slow reply that finished meanwhile just shows its answer", async () => {
+    const { root, panel, transport } = await setup({ replyTimeout: "30", lang: "zh-hans" });
+    await panel.send("你好");
+    await flush();
+    transport.historyResult = { messages: [msg({ id: "r1", text: "您好！", status: "done" })] };
+    await panel.watch(Date.now() + 60_000);
+    expect(root.querySelector(".slow")).toBeNull();
+    expect(texts(root, ".bub")).toContain("您好！");
+  });
+
+  it("news of the reply resets the clock", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const t0 = Date.now();
+      const { root, panel, transport } = await setup({ replyTimeout: "30" });
+      await panel.send("hello");
+      await flush();
+      vi.setSystemTime(t0 + 20_000);
+      transport.emit({ type: "reply.delta", messageId: "r1", text: "Wor" });
+      vi.setSystemTime(t0 + 40_000); // 40 s since the send, 20 s since the last delta
+      await panel.watch();
+      expect(transport.historyCalls).toBe(1);
+      vi.setSystemTime(t0 + 51_000);
+      await panel.watch();
+      expect(transport.historyCalls).toBe(2);
+      expect(root.querySelector(".slow")).not.toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("the avatar is one letter of the shop name, or the logo when the page gives one", async () => {
+    const { root } = await setup({ shopName: "Northwind Outfitters" });
+    expect($(root, ".av").textContent).toBe("N");
+    document.body.innerHTML = "";
+    const logo = await setup({ shopName: "Northwind Outfitters", logo: "https://cdn.example.com/logo.png" });
+    expect((logo.root.querySelector(".av img") as HTMLImageElement).src).toBe("https://cdn.example.com/logo.png");
+    document.body.innerHTML = "";
+    const bad = await setup({ shopName: "Northwind Outfitters", logo: "javascript:alert(1)" });
+    expect(bad.root.querySelector(".av img")).toBeNull();
   });
 });

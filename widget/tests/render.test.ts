@@ -165,7 +165,8 @@ describe("helpers", () => {
   });
 
   it("initials", () => {
-    expect(initials("Trail Outfitters")).toBe("TO");
+    expect(initials("Trail Outfitters")).toBe("T");
+    expect(initials("Northwind Outfitters")).toBe("N"); // never a word such as "NO"
     expect(initials("莲花生活馆")).toBe("莲");
   });
 

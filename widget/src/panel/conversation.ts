@@ -3,11 +3,12 @@
  * optimistic ones, live events applied in any order (an SSE delta may beat the POST's 202),
  * and the unread count derived from the last message the shopper has seen.
  */
-import type { Card, ChatEvent, Message } from "../transport/types";
+import { toQuickReplies } from "../transport/chips";
+import type { Card, ChatEvent, ChipAction, Message, QuickReply } from "../transport/types";
 
 export interface ViewMessage extends Message {
   products: Card[];
-  quickReplies: string[];
+  quickReplies: QuickReply[];
   handoff: boolean;
   handoffNotice?: string;
   thinking?: boolean;
@@ -15,6 +16,10 @@ export interface ViewMessage extends Message {
   sendError?: string;
   /** Failed assistant reply that the server said can be retried. */
   retryable?: boolean;
+  /** Shopper message sent from a chip: its action, for a retry. */
+  action?: ChipAction;
+  /** A live reply that has had no event for longer than the assistant's timeout. */
+  stalled?: boolean;
   /** Not stored on the server yet (optimistic) or never (welcome). */
   local?: boolean;
 }
@@ -31,7 +36,7 @@ function normalise(m: Message): ViewMessage {
     id: String(m.id),
     text: m.text || "",
     products: m.products || [],
-    quickReplies: m.quickReplies || [],
+    quickReplies: Array.isArray(m.quickReplies) ? toQuickReplies(m.quickReplies) : [],
     handoff: !!m.handoff,
   };
 }
@@ -91,6 +96,7 @@ export class Conversation {
       handoff: m.handoff || existing.handoff,
       handoffNotice: existing.handoffNotice,
       thinking: isFinal(m) ? false : existing.thinking,
+      stalled: isFinal(m) ? undefined : existing.stalled,
       local: false,
       sendError: undefined,
     });
@@ -120,9 +126,11 @@ export class Conversation {
       }
       case "connection":
       case "identity":
+      case "server.restarting":
         return undefined;
     }
     const m = this.reply(e.messageId);
+    m.stalled = undefined; // any news of the reply: it is moving again
     if (isFinal(m) && e.type !== "reply.products" && e.type !== "reply.quick_replies" && e.type !== "reply.handoff") {
       return m; // late stream events after the final message change nothing
     }
@@ -147,7 +155,7 @@ export class Conversation {
         m.products = e.products || [];
         break;
       case "reply.quick_replies":
-        m.quickReplies = e.options || [];
+        m.quickReplies = Array.isArray(e.options) ? toQuickReplies(e.options) : [];
         break;
       case "reply.handoff":
         m.handoff = true;
@@ -165,11 +173,12 @@ export class Conversation {
     this.onChange();
   }
 
-  addOptimistic(text: string, clientMessageId: string, sendError?: string): ViewMessage {
+  addOptimistic(text: string, clientMessageId: string, sendError?: string, action?: ChipAction): ViewMessage {
     const m: ViewMessage = {
       ...normalise({ id: optimisticId(clientMessageId), clientMessageId, role: "shopper", text, status: "pending" }),
       local: true,
       sendError,
+      action,
     };
     this.messages.push(m);
     this.onChange([m.id]);

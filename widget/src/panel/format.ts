@@ -41,18 +41,13 @@ export function appendRichText(el: HTMLElement, text: string): void {
   });
 }
 
-/** "Trail Outfitters" → "TO", "莲花生活馆" → "莲". */
+/**
+ * One letter of the shop's name: "Northwind Outfitters" → "N", "莲花生活馆" → "莲". Two
+ * initials can spell a word ("NO") that reads as a message, so the avatar never shows two.
+ */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  if (!words.length) return "?";
-  if (/^[\u0020-\u024f]/.test(words[0])) {
-    return words
-      .slice(0, 2)
-      .map((w) => Array.from(w)[0])
-      .join("")
-      .toUpperCase();
-  }
-  return Array.from(words[0])[0];
+  const first = Array.from(name.trim())[0];
+  return first ? first.toUpperCase() : "?";
 }
 
 export function newClientMessageId(): string {

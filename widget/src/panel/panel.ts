@@ -3,12 +3,13 @@
  * rendering, the transport and the shopper's input together.
  */
 import type { LoaderApi, MountData, PanelHandle } from "../shared";
+import { chipLabel } from "../transport/chips";
 import { ChatHttpError } from "../transport/http";
 import { LocalTransport } from "../transport/local";
-import type { ChatEvent, History, Transport, TransportConfig } from "../transport/types";
-import { Conversation, type ViewMessage } from "./conversation";
+import type { ChatEvent, ChipAction, History, QuickReply, Transport, TransportConfig } from "../transport/types";
+import { Conversation, isFinal, type ViewMessage } from "./conversation";
 import { el } from "./dom";
-import { initials, newClientMessageId } from "./format";
+import { initials, newClientMessageId, safeUrl } from "./format";
 import { locale, type Texts, texts } from "./i18n";
 import { renderMessage } from "./render";
 import { SafeStore } from "./storage";
@@ -58,7 +59,11 @@ const SEND_ICON = "M3.4 20.4 21 12 3.4 3.6 3.4 10.1 15 12 3.4 13.9z";
 interface Outboxed {
   clientMessageId: string;
   text: string;
+  action?: ChipAction;
 }
+
+/** The assistant's timeout when the page does not say (`data-reply-timeout`, seconds). */
+const DEFAULT_REPLY_TIMEOUT_S = 90;
 
 export class Panel implements PanelHandle {
   readonly conv = new Conversation();
@@ -78,6 +83,11 @@ export class Panel implements PanelHandle {
   private user: string | undefined;
   /** The view was just reset for a new identity: the history it loads next counts as read. */
   private fresh = false;
+  /** When each unfinished reply last had news (an event, a POST answer, a history read). */
+  private readonly news = new Map<string, number>();
+  private readonly replyTimeoutMs: number;
+  private checking = false;
+  private watchTimer: ReturnType<typeof setInterval> | undefined;
 
   readonly root: HTMLElement;
   readonly list: HTMLElement;
@@ -94,6 +104,8 @@ export class Panel implements PanelHandle {
   ) {
     this.data = loader.data;
     this.t = texts(this.data.lang);
+    const timeout = Number(this.data.replyTimeout);
+    this.replyTimeoutMs = (Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_REPLY_TIMEOUT_S) * 1000;
     this.loc = locale(this.data.lang);
     this.local = new SafeStore("localStorage", this.data.shop);
     this.session = new SafeStore("sessionStorage", this.data.shop);
@@ -155,7 +167,7 @@ export class Panel implements PanelHandle {
       el(
         "header",
         { class: "h" },
-        el("div", { class: "av", "aria-hidden": "true" }, initials(name)),
+        this.avatar(name),
         el("div", { class: "ht" }, el("h2", { id: "cb-title" }, name), el("p", {}, this.data.promise || t.subtitle)),
         el("button", { type: "button", class: "x", "aria-label": t.close, onclick: () => this.loader.close() }, "×"),
       ),
@@ -189,6 +201,23 @@ export class Panel implements PanelHandle {
     document.addEventListener("visibilitychange", () => this.syncRead());
   }
 
+  /** The shop's logo when the page gives one (`data-logo`), else one letter of its name. */
+  private avatar(name: string): HTMLElement {
+    const logo = safeUrl(this.data.logo);
+    const av = el("div", { class: "av", "aria-hidden": "true" });
+    if (!logo) {
+      av.textContent = initials(name);
+      return av;
+    }
+    const img = el("img", { src: logo, alt: "" });
+    img.onerror = () => {
+      img.remove();
+      av.textContent = initials(name);
+    };
+    av.append(img);
+    return av;
+  }
+
   /** Who the widget thinks is chatting (browser tests read it). */
   get userId(): string | undefined {
     return this.user;
@@ -200,6 +229,7 @@ export class Panel implements PanelHandle {
     this.loader.root.append(style, this.root);
     watchTheme((theme) => this.root.setAttribute("data-theme", theme));
     this.render();
+    this.watchTimer ??= setInterval(() => this.watch(), Math.min(5000, Math.max(250, this.replyTimeoutMs / 4)));
     // The local engine is cheap to start; Stream's library waits for an actual open.
     if (this.data.engine !== "stream") this.start().catch(() => {});
   }
@@ -251,9 +281,11 @@ export class Panel implements PanelHandle {
     // Messages typed on an earlier page whose POST never succeeded come back, retryable.
     for (const item of this.session.getJson<Outboxed[]>("outbox", [])) {
       const shown = this.conv.findByClientId(item.clientMessageId);
-      if (!shown) this.conv.addOptimistic(item.text, item.clientMessageId, this.t.notSent);
+      if (!shown) this.conv.addOptimistic(item.text, item.clientMessageId, this.t.notSent, item.action);
       else if (!shown.local) this.dropOutbox(item.clientMessageId);
     }
+    const now = Date.now();
+    for (const m of this.conv.messages) if (!isFinal(m)) this.news.set(m.id, now);
     if (history.unread !== undefined) this.conv.setUnreadCount(history.unread);
     else if (this.fresh) {
       // Signing in is not "replies came while you were away": no badge for the whole past.
@@ -261,7 +293,6 @@ export class Panel implements PanelHandle {
       this.local.set("lastRead", this.conv.lastReadId);
     } else this.conv.lastReadId = this.local.get("lastRead");
     this.fresh = false;
-    this.local.set("active", history.messages.length ? "1" : null);
     this.loaded = true;
     this.showBar(null);
     this.render();
@@ -315,6 +346,8 @@ export class Panel implements PanelHandle {
     }
     const m = this.conv.apply(e);
     if (!m) return;
+    if (isFinal(m)) this.news.delete(m.id);
+    else this.news.set(m.id, Date.now());
     if (e.type === "reply.handoff" || m.handoff) this.handoff = true;
     const arrived = e.type === "reply.done" || e.type === "reply.failed" || e.type === "message.new";
     if (arrived && this.opened && (m.role === "assistant" || m.role === "staff") && m.text) {
@@ -334,28 +367,42 @@ export class Panel implements PanelHandle {
     this.send(text);
   }
 
-  /** Optimistic: the message shows at once and stays (retryable) whatever the network does. */
-  send(text: string): Promise<void> {
+  /**
+   * Optimistic: the message shows at once and stays (retryable) whatever the network does.
+   * `action`: a chip's action, sent with its label (the bubble shows the label).
+   */
+  send(text: string, action?: ChipAction): Promise<void> {
     const clientMessageId = newClientMessageId();
     const outbox = this.session.getJson<Outboxed[]>("outbox", []);
-    outbox.push({ clientMessageId, text });
+    outbox.push(action ? { clientMessageId, text, action } : { clientMessageId, text });
     this.session.set("outbox", JSON.stringify(outbox));
-    this.conv.addOptimistic(text, clientMessageId);
+    this.conv.addOptimistic(text, clientMessageId, undefined, action);
     this.scrollToEnd();
-    return this.post(text, clientMessageId);
+    return this.post(text, clientMessageId, action);
   }
 
-  private async post(text: string, clientMessageId: string): Promise<void> {
+  /** A quick-reply chip: its label is the shopper's words, its action (if any) goes along. */
+  choose(option: QuickReply): Promise<void> {
+    return this.send(chipLabel(option), typeof option === "string" ? undefined : option.action);
+  }
+
+  private actionOf(clientMessageId: string): ChipAction | undefined {
+    return this.session.getJson<Outboxed[]>("outbox", []).find((o) => o.clientMessageId === clientMessageId)?.action;
+  }
+
+  private async post(text: string, clientMessageId: string, action?: ChipAction): Promise<void> {
     try {
       // Always the (memoised) start: the transport object exists before its token has
       // come back, and a message sent earlier would race the identity the token fixes.
       await this.start();
       const transport = this.transport as Transport;
-      const res = await transport.send(text, clientMessageId);
+      const res = await transport.send(text, clientMessageId, action);
       this.conv.upsert(res.message);
-      if (res.reply) this.conv.upsert(res.reply);
+      if (res.reply) {
+        const reply = this.conv.upsert(res.reply);
+        if (!isFinal(reply)) this.news.set(reply.id, Date.now());
+      }
       this.dropOutbox(clientMessageId);
-      this.local.set("active", "1");
     } catch (err) {
       this.conv.markSendFailed(clientMessageId, this.errorText(err));
     }
@@ -372,15 +419,16 @@ export class Panel implements PanelHandle {
       if (!m.clientMessageId) return;
       m.sendError = undefined;
       this.conv.onChange([m.id]);
-      return this.post(m.text, m.clientMessageId);
+      return this.post(m.text, m.clientMessageId, m.action ?? this.actionOf(m.clientMessageId));
     }
     const question = this.conv.questionFor(m);
     if (!question?.clientMessageId || !this.transport) return;
     const before = { text: m.text, status: m.status };
-    Object.assign(m, { text: "", status: "pending", retryable: undefined });
+    Object.assign(m, { text: "", status: "pending", retryable: undefined, stalled: undefined });
+    this.news.set(m.id, Date.now());
     this.conv.onChange([m.id]);
     try {
-      const res = await this.transport.send(question.text, question.clientMessageId);
+      const res = await this.transport.send(question.text, question.clientMessageId, question.action);
       if (res.reply && String(res.reply.id) !== m.id) {
         this.conv.remove(m.id);
         this.conv.upsert(res.reply);
@@ -392,9 +440,43 @@ export class Panel implements PanelHandle {
     }
   }
 
-  stop(): void {
-    const m = this.conv.streaming();
+  stop(m: ViewMessage | undefined = this.conv.streaming()): void {
     if (m && this.transport) this.transport.stop(m.id).catch(() => {});
+  }
+
+  /**
+   * A reply showing "thinking" or streaming with no news for longer than the assistant's
+   * timeout: read the history for it once; if it is still unfinished there, say so and
+   * offer retry and stop instead of thinking forever.
+   */
+  async watch(now = Date.now()): Promise<void> {
+    const m = this.conv.streaming();
+    const transport = this.transport;
+    if (!m || !transport || this.checking || m.stalled) return;
+    const last = this.news.get(m.id);
+    if (last === undefined) {
+      this.news.set(m.id, now);
+      return;
+    }
+    if (now - last < this.replyTimeoutMs) return;
+    this.checking = true;
+    try {
+      const history = await transport.history();
+      this.conv.load(history.messages);
+    } catch {
+      // Could not ask: what we show is all we know, and that is still unfinished.
+    } finally {
+      this.checking = false;
+    }
+    const still = this.conv.find(m.id);
+    this.news.set(m.id, Date.now());
+    if (!still || isFinal(still)) {
+      this.news.delete(m.id);
+      return;
+    }
+    still.stalled = true;
+    this.conv.onChange([still.id]);
+    this.live.textContent = this.t.slow;
   }
 
   private errorText(err: unknown): string {
@@ -402,6 +484,7 @@ export class Panel implements PanelHandle {
     if (err instanceof ChatHttpError) {
       if (err.code === "rate_limited" || err.status === 429) return t.rateLimited;
       if (err.code === "message_too_long" || err.status === 413) return t.tooLong;
+      if (err.code === "shutting_down") return t.restarting;
       if (err.code === "chat_disabled" || err.status === 503) return t.disabled;
       return t.notSent;
     }
@@ -451,7 +534,7 @@ export class Panel implements PanelHandle {
         const fresh = renderMessage(
           m,
           { t: this.t, locale: this.loc, showChips: m === owner && !this.conv.streaming(), hours: this.data.hours },
-          { retry: (x) => this.retry(x), choose: (text) => this.send(text) },
+          { retry: (x) => this.retry(x), choose: (option) => this.choose(option), stop: (x) => this.stop(x) },
         );
         node?.replaceWith(fresh);
         node = fresh;

@@ -1,5 +1,6 @@
 /** Turns one message into DOM. Pure: the controller decides when to call it. */
-import type { Card } from "../transport/types";
+import { chipLabel } from "../transport/chips";
+import type { Card, QuickReply } from "../transport/types";
 import type { ViewMessage } from "./conversation";
 import { el } from "./dom";
 import { appendRichText, formatPrice, safeUrl } from "./format";
@@ -7,7 +8,9 @@ import type { Texts } from "./i18n";
 
 export interface MessageActions {
   retry(m: ViewMessage): void;
-  choose(option: string): void;
+  choose(option: QuickReply): void;
+  /** Stop an unfinished reply (offered when it has gone quiet for too long). */
+  stop?(m: ViewMessage): void;
 }
 
 export interface RenderOptions {
@@ -40,10 +43,53 @@ export function renderCard(card: Card, t: Texts, loc: string): HTMLElement {
       el("span", { class: card.inStock ? "in" : "out" }, stockText),
     ),
   );
-  const media = img ? el("img", { src: img, alt: "", loading: "lazy", decoding: "async" }) : el("div", { class: "ph" });
+  // The product's own picture when the shop has one; else its first letter on a tint that
+  // follows the theme (a light gradient glared in dark mode).
+  const placeholder = () => el("div", { class: "ph", "aria-hidden": "true" }, Array.from(card.name.trim())[0] || "");
+  let media: HTMLElement;
+  if (img) {
+    const pic = el("img", { src: img, alt: "", loading: "lazy", decoding: "async" });
+    pic.onerror = () => pic.replaceWith(placeholder());
+    media = pic;
+  } else media = placeholder();
   return href
     ? el("a", { class: "card", href, "data-sku": card.sku }, media, body)
     : el("div", { class: "card", "data-sku": card.sku }, media, body);
+}
+
+/**
+ * The row of product cards scrolls sideways. While more cards are hidden to the right, the
+ * row fades out at its edge and a round "more" button (one card further per press; a
+ * keyboard user can also Tab through the cards) says so.
+ */
+export function renderCards(products: Card[], t: Texts, loc: string): HTMLElement {
+  const row = el("div", { class: "cards", role: "list", "aria-label": t.products });
+  for (const card of products) {
+    const item = renderCard(card, t, loc);
+    item.setAttribute("role", "listitem");
+    row.append(item);
+  }
+  const more = el(
+    "button",
+    {
+      type: "button",
+      class: "more",
+      "aria-label": t.moreProducts,
+      hidden: true,
+      onclick: () => row.scrollBy({ left: 174, behavior: "smooth" }),
+    },
+    "›",
+  );
+  const wrap = el("div", { class: "cw" }, row, more);
+  const update = () => {
+    const hiddenRight = row.scrollWidth - row.clientWidth - row.scrollLeft > 4;
+    more.hidden = !hiddenRight;
+    wrap.classList.toggle("fade", hiddenRight);
+  };
+  row.addEventListener("scroll", update, { passive: true });
+  // Sizes are known only once the row is in the (visible) panel: watch them.
+  if (typeof ResizeObserver === "function") new ResizeObserver(update).observe(row);
+  return wrap;
 }
 
 export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: MessageActions): HTMLElement {
@@ -71,20 +117,17 @@ export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: Mess
 
   if (mine && m.local && !m.sendError) root.append(el("span", { class: "st" }, t.sending));
 
-  if (m.products.length) {
-    const cards = el("div", { class: "cards", role: "list", "aria-label": t.products });
-    for (const card of m.products) {
-      const item = renderCard(card, t, opts.locale);
-      item.setAttribute("role", "listitem");
-      cards.append(item);
-    }
-    root.append(cards);
-  }
+  if (m.products.length) root.append(renderCards(m.products, t, opts.locale));
 
   if (opts.showChips && m.quickReplies.length) {
     const chips = el("div", { class: "chips", role: "group", "aria-label": t.suggestions });
     for (const option of m.quickReplies) {
-      chips.append(el("button", { type: "button", class: "chip", onclick: () => actions.choose(option) }, option));
+      const label = chipLabel(option);
+      if (!label) continue;
+      const attrs = typeof option === "string" || !option.action ? {} : { "data-action": option.action.type };
+      chips.append(
+        el("button", { type: "button", class: "chip", ...attrs, onclick: () => actions.choose(option) }, label),
+      );
     }
     root.append(chips);
   }
@@ -95,6 +138,18 @@ export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: Mess
   }
 
   if (m.status === "stopped") root.append(el("span", { class: "st" }, t.stopped));
+
+  if (m.role === "assistant" && live && m.stalled) {
+    root.append(
+      el(
+        "div",
+        { class: "err slow", role: "alert" },
+        t.slow,
+        el("button", { type: "button", class: "link", onclick: () => actions.retry(m) }, t.retry),
+        el("button", { type: "button", class: "link", onclick: () => actions.stop?.(m) }, t.stopShort),
+      ),
+    );
+  }
 
   const failedSend = mine && m.sendError;
   const failedReply = m.role === "assistant" && (m.status === "failed" || m.status === "interrupted");

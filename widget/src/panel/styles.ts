@@ -2,6 +2,7 @@
 export const PANEL_CSS = `
 .p{--brand:var(--cb-brand,#E53935);--bg:#fff;--fg:#1f2328;--muted:#6b7280;--bubble:#f1f2f5;--line:#e5e7eb;
 --card:#fff;--ok:#15803d;--bad:#c62828;--ring:#1a73e8;color-scheme:light;
+--ph:linear-gradient(135deg,#eef2f7,#d5deea);--phfg:#51627a;
 position:fixed;right:24px;bottom:92px;width:380px;height:640px;max-height:calc(100vh - 116px);
 display:flex;flex-direction:column;background:var(--bg);color:var(--fg);border-radius:16px;overflow:hidden;
 box-shadow:0 12px 40px rgba(0,0,0,.22);z-index:2147483001;
@@ -10,16 +11,18 @@ text-align:left;letter-spacing:normal;text-transform:none}
 .p[hidden]{display:none}
 :host([data-position=bottom-left]) .p{right:auto;left:24px}
 .p[data-theme=dark]{--bg:#1b1d23;--fg:#e8eaed;--muted:#9aa0a6;--bubble:#2a2d35;--line:#30333b;--card:#22252c;
---ok:#34d399;--bad:#f87171;color-scheme:dark}
+--ok:#34d399;--bad:#f87171;--ph:linear-gradient(135deg,#2c313b,#1f232a);--phfg:#8fa3bf;color-scheme:dark}
 @media (prefers-color-scheme:dark){.p[data-theme=auto]{--bg:#1b1d23;--fg:#e8eaed;--muted:#9aa0a6;--bubble:#2a2d35;
---line:#30333b;--card:#22252c;--ok:#34d399;--bad:#f87171;color-scheme:dark}}
+--line:#30333b;--card:#22252c;--ok:#34d399;--bad:#f87171;--ph:linear-gradient(135deg,#2c313b,#1f232a);--phfg:#8fa3bf;
+color-scheme:dark}}
 @media (max-width:480px){.p{inset:0;width:100%;height:100%;max-height:none;border-radius:0}}
 *{box-sizing:border-box}
 button{font:inherit;color:inherit}
 :focus-visible{outline:2px solid var(--ring);outline-offset:2px}
 .h{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var(--brand);color:#fff;flex:none}
 .av{width:34px;height:34px;border-radius:50%;background:rgba(255,255,255,.22);display:grid;place-items:center;
-font-weight:700;font-size:14px;flex:none}
+font-weight:700;font-size:16px;flex:none;overflow:hidden}
+.av img{width:100%;height:100%;object-fit:cover;display:block}
 .ht{flex:1;min-width:0}
 .ht h2{margin:0;font-size:15px;font-weight:700;line-height:1.3;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .ht p{margin:0;font-size:12px;line-height:1.35;opacity:.9;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
@@ -39,15 +42,25 @@ font-weight:700;font-size:14px;flex:none}
 @keyframes cb-blink{0%,80%,100%{opacity:.25}40%{opacity:1}}
 @media (prefers-reduced-motion:reduce){.dots i{animation:none;opacity:.6}}
 .caret::after{content:"▍";opacity:.6;margin-left:1px}
-.cards{display:flex;gap:8px;overflow-x:auto;max-width:100%;padding-bottom:2px}
-.card{flex:none;width:150px;border:1px solid var(--line);border-radius:10px;background:var(--card);color:inherit;
-text-decoration:none;overflow:hidden;display:flex;flex-direction:column}
+.cw{position:relative;align-self:stretch;max-width:100%}
+.cards{display:flex;gap:8px;overflow-x:auto;max-width:100%;padding-bottom:4px;scroll-snap-type:x proximity;
+scrollbar-width:thin}
+.cw.fade .cards{-webkit-mask-image:linear-gradient(to right,#000 calc(100% - 48px),transparent);
+mask-image:linear-gradient(to right,#000 calc(100% - 48px),transparent)}
+.more{position:absolute;right:2px;top:34px;width:32px;height:32px;border-radius:50%;border:1px solid var(--line);
+background:var(--bg);color:var(--fg);box-shadow:0 2px 8px rgba(0,0,0,.25);cursor:pointer;font-size:20px;line-height:1;
+display:grid;place-items:center;padding:0 0 2px 2px}
+.more[hidden]{display:none}
+.card{flex:none;width:166px;border:1px solid var(--line);border-radius:10px;background:var(--card);color:inherit;
+text-decoration:none;overflow:hidden;display:flex;flex-direction:column;scroll-snap-align:start}
 .card:hover{border-color:var(--brand)}
-.card img,.ph{width:100%;height:70px;object-fit:cover;display:block;background:linear-gradient(135deg,#c3cfe2,#8e9eb8)}
-.cb{padding:7px 9px;display:flex;flex-direction:column;gap:3px}
+.card img,.ph{width:100%;height:96px;object-fit:cover;display:block;background:var(--ph)}
+.ph{display:grid;place-items:center;font-size:30px;font-weight:700;color:var(--phfg)}
+.cb{padding:7px 8px;display:flex;flex-direction:column;gap:3px}
 .cn{font-weight:700;font-size:13px;line-height:1.3}
-.cm{font-size:12px;display:flex;gap:6px;flex-wrap:wrap}
+.cm{font-size:12px;display:flex;gap:5px;align-items:baseline;white-space:nowrap;min-width:0}
 .cm b{font-weight:700}
+.cm .in,.cm .out{overflow:hidden;text-overflow:ellipsis}
 .in{color:var(--ok)}.out{color:var(--bad)}
 .chips{display:flex;flex-wrap:wrap;gap:6px}
 .chip{border:1px solid var(--brand);color:var(--brand);background:none;border-radius:999px;padding:4px 11px;
@@ -56,7 +69,7 @@ cursor:pointer;font-size:13px}
 .chip:hover{background:var(--brand);color:#fff}
 .note{align-self:stretch;border:1px dashed var(--line);border-radius:10px;padding:8px 10px;font-size:12px;
 color:var(--muted);text-align:center}
-.err{font-size:12px;color:var(--bad);display:flex;gap:8px;align-items:center}
+.err{font-size:12px;color:var(--bad);display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .st{font-size:11px;color:var(--muted)}
 .link{border:0;background:none;color:var(--brand);text-decoration:underline;cursor:pointer;padding:0;font-size:12px}
 .p[data-theme=dark] .link{color:#ff8a80}
@@ -74,4 +87,5 @@ display:grid;place-items:center}
 .send svg{width:18px;height:18px;fill:currentColor}
 .f{margin:0;padding:4px 10px 10px;text-align:center;font-size:11px;color:var(--muted);flex:none}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:480px){textarea{font-size:16px;line-height:1.35}}
 `;

@@ -1,4 +1,4 @@
-import type { Message, SendResult, TokenResponse, TransportConfig } from "./types";
+import type { ChipAction, Message, SendResult, TokenResponse, TransportConfig } from "./types";
 
 /** A failed route call, carrying the contract's `{"error": {code, message}}`. */
 export class ChatHttpError extends Error {
@@ -30,6 +30,14 @@ async function parse<T>(res: Response): Promise<T> {
 
 const isCsrfFailure = (err: unknown): boolean =>
   err instanceof ChatHttpError && err.status === 403 && err.code === "csrf_failed";
+
+/** A server going down for a restart (a deploy): the same request will work in a moment. */
+const isShuttingDown = (err: unknown): err is ChatHttpError =>
+  err instanceof ChatHttpError && err.status === 503 && err.code === "shutting_down";
+
+/** How often a POST is tried again while the server restarts, and the longest wait. */
+const RESTART_RETRIES = 3;
+const MAX_RESTART_WAIT_S = 30;
 
 const isSessionChange = (err: unknown): err is ChatHttpError =>
   err instanceof ChatHttpError && err.status === 409 && err.code === "session_changed";
@@ -74,7 +82,7 @@ export class ChatApi {
         body: JSON.stringify({ shop: this.cfg.shop || undefined, ...body }),
       });
     try {
-      return await once();
+      return await this.throughRestart(once);
     } catch (err) {
       if (isSessionChange(err)) {
         // The browser is taking a new session cookie (a sign-in or sign-out just now):
@@ -87,6 +95,27 @@ export class ChatApi {
       // One GET hands us the fresh token in its header; then one more try, never a loop.
       await this.refreshCsrf();
       return once();
+    }
+  }
+
+  /**
+   * A 503 `shutting_down` (the server is restarting; its `Retry-After` says when to come
+   * back) is tried again after that wait, a few times; so is a network error right after
+   * one (the old process has gone, the new one is not listening yet). The shopper's text
+   * stays in its bubble meanwhile, and the clientMessageId makes the retry idempotent.
+   */
+  private async throughRestart<T>(once: () => Promise<T>): Promise<T> {
+    let restarting: ChatHttpError | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await once();
+      } catch (err) {
+        if (isShuttingDown(err)) restarting = err;
+        else if (!(restarting && err instanceof TypeError)) throw err;
+        if (attempt >= RESTART_RETRIES) throw err;
+        const wait = Math.min(MAX_RESTART_WAIT_S, Math.max(1, restarting?.retryAfter || 2));
+        await this.sleep(wait * 1000);
+      }
     }
   }
 
@@ -113,8 +142,12 @@ export class ChatApi {
     return this.post<TokenResponse>(this.cfg.tokenUrl, {});
   }
 
-  send(text: string, clientMessageId: string): Promise<SendResult> {
-    return this.post<SendResult>(this.cfg.messageUrl, { text, clientMessageId });
+  /** `action`: a quick-reply chip's action, sent verbatim (the server applies it). */
+  send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult> {
+    return this.post<SendResult>(
+      this.cfg.messageUrl,
+      action ? { text, clientMessageId, action } : { text, clientMessageId },
+    );
   }
 
   stop(messageId: string): Promise<unknown> {

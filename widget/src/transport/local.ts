@@ -13,10 +13,14 @@
  *
  * Tabs of one browser share one stream (see shared-stream.ts); without Web Locks or
  * BroadcastChannel each tab streams on its own.
+ *
+ * A server shutting down (a deploy) sends `server.restarting` and closes the stream: the
+ * leader then reopens quietly after a short, jittered pause (resuming from the last event
+ * id), and says nothing about reconnecting unless that takes long.
  */
 import { ChatApi } from "./http";
 import { type Relayed, type ShareDeps, type StreamShare, shareStream } from "./shared-stream";
-import type { ChatEvent, History, SendResult, TokenResponse, Transport, TransportConfig } from "./types";
+import type { ChatEvent, ChipAction, History, SendResult, TokenResponse, Transport, TransportConfig } from "./types";
 
 const EVENT_TYPES = [
   "message.new",
@@ -34,6 +38,8 @@ export interface LocalDeps extends ShareDeps {
   EventSource?: typeof EventSource;
   /** Delay before reopening a closed stream; tests pass 0. */
   retryDelayMs?: (attempt: number) => number;
+  /** Pause before reopening after `server.restarting`; tests pass 0. */
+  restartDelayMs?: () => number;
 }
 
 export class LocalTransport implements Transport {
@@ -49,6 +55,8 @@ export class LocalTransport implements Transport {
   /** A token call to re-identify is under way: one at a time, whatever asked for it. */
   private renewing = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Until this time (ms), a dropped stream is the announced restart: no "reconnecting". */
+  private quietUntil = 0;
   /** undefined: not set up yet; null: this browser cannot share, the tab streams alone. */
   private share: StreamShare | null | undefined;
 
@@ -97,11 +105,12 @@ export class LocalTransport implements Transport {
     this.source = es;
     es.onopen = () => {
       this.attempts = 0;
+      this.quietUntil = 0;
       this.emit({ type: "connection", state: "open" });
     };
     es.onerror = () => {
       if (es !== this.source) return;
-      this.emit({ type: "connection", state: "reconnecting" });
+      if (Date.now() >= this.quietUntil) this.emit({ type: "connection", state: "reconnecting" });
       if (es.readyState === 2 /* CLOSED */) this.reopen();
     };
     for (const type of EVENT_TYPES) {
@@ -118,6 +127,20 @@ export class LocalTransport implements Transport {
     }
     // The server closes the stream right after this; whoever chats now, the token route says.
     es.addEventListener("session.ended", () => this.renew());
+    es.addEventListener("server.restarting", () => this.restarting(es));
+  }
+
+  /**
+   * The server is about to close this stream for a restart. Close it ourselves (so the
+   * browser does not retry at once into a process that is going away) and reopen after a
+   * pause, from the last event id; the other tabs keep listening to this one's relay.
+   */
+  private restarting(es: EventSource): void {
+    if (es !== this.source || this.closed) return;
+    const delay = this.deps.restartDelayMs ? this.deps.restartDelayMs() : 1000 + Math.random() * 2000;
+    this.quietUntil = Date.now() + delay + 15000;
+    this.stopStream();
+    this.retryTimer = setTimeout(() => this.open(), delay);
   }
 
   private stopStream(): void {
@@ -214,8 +237,8 @@ export class LocalTransport implements Transport {
     return { messages: h.messages || [], welcome: h.welcome, handoff: !!h.conversation?.handoff };
   }
 
-  send(text: string, clientMessageId: string): Promise<SendResult> {
-    return this.api.send(text, clientMessageId);
+  send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult> {
+    return this.api.send(text, clientMessageId, action);
   }
 
   async stop(messageId: string): Promise<void> {

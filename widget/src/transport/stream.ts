@@ -7,10 +7,12 @@
  * This module does not import `stream-chat` itself: stream-entry.ts injects the SDK, and
  * tests inject a fake with the same few methods.
  */
+import { toQuickReplies } from "./chips";
 import { ChatApi } from "./http";
 import type {
   Card,
   ChatEvent,
+  ChipAction,
   History,
   Message,
   SendResult,
@@ -179,7 +181,7 @@ export class StreamTransport implements Transport {
     const attachments = m.attachments || [];
     const products = attachments.filter((a) => a.type === "product").map(toCard);
     const quick = attachments.find((a) => a.type === "quick_replies");
-    const options = Array.isArray(quick?.options) ? (quick.options as unknown[]).map(String) : [];
+    const options = Array.isArray(quick?.options) ? toQuickReplies(quick.options as unknown[]) : [];
     return {
       id,
       clientMessageId: str(m.client_message_id ?? m.clientMessageId),
@@ -303,8 +305,8 @@ export class StreamTransport implements Transport {
   }
 
   /** Through OUR route, not channel.sendMessage: the server stores it and starts the reply. */
-  send(text: string, clientMessageId: string): Promise<SendResult> {
-    return this.api.send(text, clientMessageId);
+  send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult> {
+    return this.api.send(text, clientMessageId, action);
   }
 
   async stop(messageId: string): Promise<void> {

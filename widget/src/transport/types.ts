@@ -14,6 +14,18 @@ export interface Card {
   imageUrl?: string | null;
 }
 
+/**
+ * What a quick-reply chip does when clicked. The shopper's bubble shows the label; the action
+ * object goes back to the server verbatim with the message (`action` in stream-message).
+ */
+export interface ChipAction {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** A chip: a plain string (the text is sent as the shopper's message) or a label with an action. */
+export type QuickReply = string | { label: string; action?: ChipAction };
+
 export interface Message {
   id: string;
   clientMessageId?: string | null;
@@ -23,7 +35,7 @@ export interface Message {
   replyTo?: string | null;
   createdAt?: string | null;
   products?: Card[];
-  quickReplies?: string[];
+  quickReplies?: QuickReply[];
   handoff?: boolean;
 }
 
@@ -37,11 +49,13 @@ export type ChatEvent =
   /** The assistant's indicator went away (Stream ai_indicator.clear / stop). */
   | { type: "reply.idle"; messageId: string }
   | { type: "reply.products"; messageId: string; products: Card[] }
-  | { type: "reply.quick_replies"; messageId: string; options: string[] }
+  | { type: "reply.quick_replies"; messageId: string; options: QuickReply[] }
   | { type: "reply.handoff"; messageId: string; notice: string }
   | { type: "reply.done"; message: Message }
   | { type: "reply.failed"; message: Message; retryable: boolean }
   | { type: "connection"; state: "open" | "reconnecting" }
+  /** The server is restarting (SSE `server.restarting`); the stream resumes by itself. */
+  | { type: "server.restarting" }
   /**
    * The person chatting changed under the open widget (signed in or out, maybe in another
    * tab). Sent before any event of the new identity's stream.
@@ -66,7 +80,7 @@ export interface Transport {
   readonly userId?: string;
   connect(): Promise<void>;
   history(): Promise<History>;
-  send(text: string, clientMessageId: string): Promise<SendResult>;
+  send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult>;
   stop(messageId: string): Promise<void>;
   onEvent(cb: (event: ChatEvent) => void): () => void;
   /** Tell the engine the shopper has seen everything (Stream's markRead). */
