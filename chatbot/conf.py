@@ -64,6 +64,11 @@ DEFAULTS: dict[str, Any] = {
     # On SIGTERM, how long replies in flight may run on before they are checkpointed and
     # marked interrupted; keep it below the server's graceful timeout (bin/serve: 25 s).
     "CHATBOT_SHUTDOWN_GRACE_SECONDS": 20.0,
+    # A reply showing "thinking" with no event this long makes the widget re-read it and say
+    # so, with retry and stop (above the assistants' 60 s read timeout).
+    "CHATBOT_REPLY_TIMEOUT_SECONDS": 90,
+    # The widget's avatar: a logo image URL; empty shows the shop name's first letter.
+    "CHATBOT_LOGO_URL": "",
     "STREAM_CHAT_ENABLED": False,
     "STREAM_CHAT_API_KEY": "",
     "STREAM_CHAT_API_SECRET": "",

@@ -22,7 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import leases, runtime, stop
+from . import activity, leases, runtime, stop
 from .adapters import get_adapter
 from .assistants import assistant_for_shop
 from .assistants.base import AssistantContext, AssistantError
@@ -251,9 +251,8 @@ async def run_reply(reply_id: int) -> None:
         await in_thread(_mark_failed, reply, FALLBACK_TEXT[language], "engine_error")
         return
 
-    if not await in_thread(leases.claim, reply.pk):
+    if not await in_thread(_claim, reply):
         return  # another run took it, or it was interrupted while queued
-    await in_thread(stop.arm, reply.pk)
     reply.status = Message.Status.STREAMING
     say = _Say(writer)
     checkpointed = time.monotonic()
@@ -348,6 +347,20 @@ async def run_reply(reply_id: int) -> None:
         logger.exception("Engine could not finish reply %s", reply_id)
 
 
+# A returning visitor's page connects before the chat is opened only while a reply is in
+# flight (or after a hand-off): chatbot.activity, read by the widget tag.
+ACTIVE_SECONDS = 600
+
+
+def _claim(reply: Message) -> bool:
+    """One pool call for the reply's start: its lease, its stop flag, its activity mark."""
+    if not leases.claim(reply.pk):
+        return False
+    stop.arm(reply.pk)
+    activity.mark_active(reply.conversation, ACTIVE_SECONDS)
+    return True
+
+
 async def _checkpoint(reply_id: int, text: str) -> None:
     if leases.checkpoint_is_free():
         leases.checkpoint(reply_id, text)  # queued for the keeper's batched write
@@ -384,8 +397,10 @@ def _save_finished(reply: Message, conversation: Conversation, context: Assistan
     )
     if context is not None:
         _save_state(conversation, context)
+    activity.clear_active(conversation)
     if reply.handoff:
         Conversation.objects.filter(pk=conversation.pk).update(handoff_at=timezone.now())
+        activity.handed_off(conversation)  # staff may answer within the hour: keep the stream
 
 
 def handoff_notice(shop_id: str, language: str) -> str:
@@ -401,6 +416,7 @@ def _save_state(conversation: Conversation, context: AssistantContext) -> None:
 
 def _mark_failed(reply: Message, text: str, code: str) -> None:
     leases.forget(reply.pk)
+    activity.clear_active(reply.conversation)
     reply.text = text
     reply.status = Message.Status.FAILED
     reply.error_code = code[:40]

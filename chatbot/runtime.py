@@ -145,15 +145,28 @@ def runtime() -> _Runtime:
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
-    """The ASGI server's loop, if this thread was called from it (asgiref records it in
-    the threads it runs sync code on), or if this code runs on it."""
+    """The ASGI server's loop when a chat view noted it (``adopt_server_loop``), or the
+    loop this code runs on."""
     with contextlib.suppress(RuntimeError):
         return asyncio.get_running_loop()
+    return _adopted.get(os.getpid())
+
+
+_adopted: dict[int, asyncio.AbstractEventLoop] = {}
+
+
+def adopt_server_loop(request: object) -> None:
+    """Called by the chat's sync views: under ASGI, the loop asgiref serves the request
+    from is the server's, for good; replies then run on it. Only then: under WSGI, async
+    middleware (servestatic's) makes Django run the chain inside a throwaway loop of
+    asgiref's, which would end with the request, and the reply with it."""
+    from django.core.handlers.asgi import ASGIRequest
+
+    if os.getpid() in _adopted or not isinstance(request, ASGIRequest):
+        return
     loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    pid = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
-    if loop is not None and pid == os.getpid() and loop.is_running():
-        return loop
-    return None
+    if loop is not None and getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid():
+        _adopted[os.getpid()] = loop
 
 
 def inline_mode() -> bool:

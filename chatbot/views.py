@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import conf, leases, lifecycle, ratelimit
+from . import conf, leases, lifecycle, ratelimit, runtime
 from .adapters import ShopInfo
 from .conversations import conversation_for, conversation_ref_for
 from .engines import get_engine
@@ -120,6 +120,7 @@ class ChatAPIView(APIView):
         # makes Django answer with a cookie that undoes the sign-in (chatbot.signin).
         if session_replaced(request._request):
             raise session_changed()
+        runtime.adopt_server_loop(request._request)  # replies run on the server's loop
         super().initial(request, *args, **kwargs)
         if not conf.get("CHATBOT_ENABLED"):
             raise chat_disabled()

@@ -9,7 +9,6 @@ costs no query.
 from __future__ import annotations
 
 from django import template
-from django.conf import settings
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -63,7 +62,7 @@ def chatbot_widget(context: template.Context, logo_url: str = "") -> str:
             "welcome": chat.welcome_message or WELCOME[key].format(shop=shop.name),
             "promise": PROMISE[key],
             "business_hours": chat.business_hours,
-            "logo": logo_url or getattr(settings, "CHATBOT_LOGO_URL", ""),
+            "logo": logo_url or conf.get("CHATBOT_LOGO_URL"),
             "active": _active(request, shop.id, guest_id),
             "reply_timeout": _reply_timeout(),
             "csrf_token": get_token(request),
@@ -95,6 +94,6 @@ def _active(request: object, shop_id: str, guest_id: str | None) -> bool:
 def _reply_timeout() -> int:
     """Seconds a reply may show "thinking" with no event before the widget checks on it."""
     try:
-        return max(5, int(getattr(settings, "CHATBOT_REPLY_TIMEOUT_SECONDS", 90)))
+        return max(5, int(conf.get("CHATBOT_REPLY_TIMEOUT_SECONDS")))
     except (TypeError, ValueError):
         return 90

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -77,8 +76,10 @@ def own_threads() -> int:
 
 
 def pool_size() -> int:
-    # ThreadPoolExecutor's default: the loop's default executor, which in_thread uses.
-    return min(32, (os.cpu_count() or 1) + 4)
+    # The shared pool in_thread uses (chatbot.offloop), whatever its size.
+    from chatbot.offloop import pool
+
+    return pool()._max_workers
 
 
 class AssistantContract:

@@ -91,9 +91,7 @@ def test_sigterm_interrupts_a_long_reply_after_the_grace_period_keeping_its_text
         shopper.token()
         with reading(f"{base}/api/chatbot/events?shop=acme", session=shopper.session) as stream:
             assert stream.ready.wait(5)
-            sent = shopper.post(
-                "/api/chatbot/stream-message", {"text": "ticks:400", "clientMessageId": "s2"}
-            )
+            sent = shopper.post("/api/chatbot/stream-message", {"text": "ticks:400", "clientMessageId": "s2"})
             reply_id = sent.json()["reply"]["id"]
             wait_for(lambda: deltas(stream).count("@") >= 5, 10)
             signalled = time.monotonic()
