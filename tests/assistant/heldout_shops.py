@@ -190,8 +190,12 @@ HOME_FAQ = [
     FaqInfo(
         "Can I pay in instalments?", "Yes, Klarna lets you pay in 4 interest-free instalments at checkout."
     ),
-    FaqInfo("Do you sell gift cards?", "Digital gift cards from $25 to $200 are sent by email within minutes."),
-    FaqInfo("How can I contact you?", "Email hello@brightleaf.test or call 1-800-555-0199, weekdays 8am-6pm."),
+    FaqInfo(
+        "Do you sell gift cards?", "Digital gift cards from $25 to $200 are sent by email within minutes."
+    ),
+    FaqInfo(
+        "How can I contact you?", "Email hello@brightleaf.test or call 1-800-555-0199, weekdays 8am-6pm."
+    ),
 ]
 
 GADGET_PRODUCTS = [
@@ -203,7 +207,14 @@ GADGET_PRODUCTS = [
         "耳机",
         "主动降噪头戴式耳机。单次续航30小时，快充10分钟可听5小时。黑色和白色可选。",
     ),
-    _p("XH-EAR-2", "运动挂耳耳机", "199.00", 0, "耳机", "挂耳式设计，跑步不易掉落，IPX5防水，续航8小时。红色。"),
+    _p(
+        "XH-EAR-2",
+        "运动挂耳耳机",
+        "199.00",
+        0,
+        "耳机",
+        "挂耳式设计，跑步不易掉落，IPX5防水，续航8小时。红色。",
+    ),
     _p("XH-EAR-3", "有线入耳耳机", "69.00", 50, "耳机", "3.5毫米接口，线长1.2米，白色。"),
     _p("XH-EAR-4", "耳机收纳盒", "29.00", 80, "配件", "硬壳耳机收纳盒，适合大部分耳机，黑色。"),
     _p(
@@ -247,7 +258,9 @@ GADGET_PRODUCTS = [
 GADGET_FAQ = [
     FaqInfo("运费多少？", "订单满99元包邮，不满99元收取运费8元。"),
     FaqInfo("多久能到？", "下单后24小时内发货，江浙沪次日达，其他地区2-4天送达。"),
-    FaqInfo("能寄到港澳台或国外吗？", "支持寄往香港、澳门和台湾，运费25元，5-7天送达；暂不支持寄往其他国家。"),
+    FaqInfo(
+        "能寄到港澳台或国外吗？", "支持寄往香港、澳门和台湾，运费25元，5-7天送达；暂不支持寄往其他国家。"
+    ),
     FaqInfo(
         "退货政策是什么？",
         "签收后7天内支持无理由退货，商品需保持完好；已拆封的耳机因卫生原因仅支持质量问题退换。",
