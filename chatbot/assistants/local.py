@@ -21,7 +21,7 @@ from .. import tools
 from ..adapters import FaqInfo, ProductInfo
 from ..knowledge import facts, intents
 from ..knowledge.index import Concept, Hit, ShopIndex, colour_terms, required_count, shop_index
-from ..knowledge.lexicon import ASPECTS, FACT_ASPECTS
+from ..knowledge.lexicon import ASPECTS, COLOURS, FACT_ASPECTS
 from ..knowledge.phrases import colour_name, money, order_status_name, say, stock_state
 from ..knowledge.prices import PriceQuery, parse_prices
 from ..knowledge.text import chunk_for_streaming, cjk_runs, clean, detect_language, latin_words, stem
@@ -53,6 +53,11 @@ _EXPLICIT_PRICE = re.compile(r"\b(?:price|cost|costs|dollars?|usd)\b|钱|价", r
 _SORTS = ("relevance", "price_asc", "price_desc")
 _UNIT = re.compile(r"^\d|^(?:cm|mm|kg|ml|xl|xs|oz|in)$")
 _FAQ_TOPICS = ("shipping", "refund", "payment", "contact", "warranty", "size_guide", "cancel")
+_COLOUR_WORDS = frozenset(word for words in COLOURS.values() for word in words)
+# Words that point at a shown product ("the second one") rather than name one.
+_POINTING_WORDS = frozenset({"first", "second", "third", "2nd", "3rd", "last", "other"})
+# "which one is the cheapest?", "最便宜的是哪个": a question about the products shown.
+_WHICH = re.compile(r"\bwhich\b|哪", re.I)
 
 
 @dataclass
@@ -163,8 +168,13 @@ class Turn:
 
     @property
     def wanted_colours(self) -> tuple[str, ...]:
-        rest = self.exclusion.rest
-        return tuple(sorted(c.split(":", 1)[1] for c in colour_terms(rest.lower(), latin_words(rest))))
+        """Colours asked for by a colour word ("blue", "白色"), not inside another word
+        ("绿茶" is a tea)."""
+        found = set()
+        for concept in self.concepts:
+            if _is_colour(concept):
+                found |= {t.split(":", 1)[1] for t, _ in concept.alternatives if t.startswith("colour:")}
+        return tuple(sorted(found))
 
     @property
     def last_search(self) -> Search | None:
@@ -252,6 +262,14 @@ class LocalShopAssistant(ShopAssistant):
         fallback = context.language or context.shop.language
         lang = detect_language(text, fallback)
         action = getattr(context, "action", None)
+        if (
+            action
+            and action.get("type") == "ask"
+            and isinstance(action.get("text"), str)
+            and action["text"].strip()
+        ):
+            text = clean(action["text"])  # an ask chip may carry a fuller question than its label
+            lang = detect_language(text, fallback)
         if not text:
             return self._greeting(context, lang)
         if action is None or action.get("type") == "ask":
@@ -275,8 +293,9 @@ class LocalShopAssistant(ShopAssistant):
         if number and (guess.topic in _ORDER_TOPICS or intents.has_lettered_order_number(text)):
             skip += (number, *re.split(r"[-\s#]+", number.lower()))
         exclusion = intents.exclusions(text)
-        concepts = index.concepts(exclusion.rest, skip=skip)
+        concepts = [c for c in index.concepts(exclusion.rest, skip=skip) if c.word not in _POINTING_WORDS]
         fact_aspects = intents.fact_aspects(text)
+        word_aspects = intents.aspects(text)
         return self._decide(
             Turn(
                 context=context,
@@ -285,7 +304,7 @@ class LocalShopAssistant(ShopAssistant):
                 index=index,
                 prices=prices,
                 concepts=concepts,
-                aspects=intents.aspects(text),
+                aspects=word_aspects,
                 shopping=intents.has_shopping_cue(text),
                 guess=guess,
                 number=number,
@@ -368,6 +387,9 @@ class LocalShopAssistant(ShopAssistant):
             changes["min_price"], changes["max_price"] = prices.min_price, prices.max_price
         if turn.wanted_colours:
             changes["colours"] = turn.wanted_colours
+            changes["exclude_colours"] = tuple(
+                c for c in earlier.exclude_colours if c not in turn.wanted_colours
+            )
         if turn.exclusion.colours:
             changes["exclude_colours"] = tuple(sorted(turn.exclusion.colours))
             changes["colours"] = ()
@@ -377,14 +399,16 @@ class LocalShopAssistant(ShopAssistant):
             changes["in_stock"] = True
         if not changes:
             return None
-        return self._search(turn, replace(earlier, **changes))
+        shown = self._earlier_products(turn) if _WHICH.search(turn.text) else []
+        return self._search(turn, replace(earlier, **changes), among=[p.sku for p in shown])
 
     def rule_about_earlier(self, turn: Turn) -> Answer | None:
         """ "how much are they?", "这个耳机能用多久？", "多少钱？": a question about the
         products just shown (all of them for a plural or no referent)."""
         back = intents.refers_back(turn.text)
         asks = bool(turn.aspects or turn.fact_aspects)
-        concepts = turn.core_concepts
+        # "are they waterproof?": the aspect's own words do not name a product.
+        concepts = _without_fact_words(turn.concepts, turn.exclusion.rest) if asks else turn.concepts
         if back is None and (concepts or not asks):
             return None
         if back is not None and not asks and concepts:
@@ -607,13 +631,17 @@ class LocalShopAssistant(ShopAssistant):
             return turn.concepts
         return turn.index.concepts(search.words, skip=turn.prices.numbers) if search.words else []
 
-    def _search(self, turn: Turn, search: Search) -> Answer:
+    def _search(self, turn: Turn, search: Search, among: list[str] | None = None) -> Answer:
+        """Run ``search`` and show it; ``among`` keeps only those SKUs (a question about
+        the products just shown) when any of them still fits."""
         index = turn.index
         lang = turn.lang
         if not index.products:
             return Answer(turn.say("empty_shop"), "product_search", quick_replies=_menu(lang))
         concepts = self._search_concepts(turn, search)
         products = self._run(turn, search, concepts)
+        if among:
+            products = [p for p in products if p.sku in among] or products
         qualifier = self._qualifier(turn, search)
         if not products:
             return self._nothing_within_limits(turn, search, concepts, qualifier)
@@ -985,7 +1013,9 @@ def _only_number(text: str, number: str) -> bool:
 
 
 def _is_colour(concept: Concept) -> bool:
-    return any(term.startswith("colour:") for term, _ in concept.alternatives)
+    """A colour word itself ("white", "白色"), not a word with a colour in it ("绿茶")."""
+    word = concept.word
+    return word in _COLOUR_WORDS or (not word.isascii() and word.endswith("色") and len(word) <= 3)
 
 
 def _colours(product: ProductInfo) -> list[str]:
@@ -1032,33 +1062,14 @@ def _kind_first(products: list[ProductInfo], concepts: list[Concept]) -> list[Pr
             return False
         if head.isascii():
             return any(stem(w) == head for w in words if w.isascii())
-        return any(head.endswith(w) for w in words if not w.isascii())
+        # The word at the end, or just before a last character ("熟茶饼" is a tea,
+        # "耳机收纳盒" a case).
+        return any(w in head[-(len(w) + 1) :] for w in words if not w.isascii())
 
     kind = [p for p in products if is_kind(p)]
     if not kind:
         return products
-    # A product of the same category is that kind too ("普洱熟茶饼" beside "龙井绿茶"),
-    # unless its description says it is *for* one ("shade for table and floor lamps").
-    categories = {p.category for p in kind if p.category}
-    kind += [
-        p
-        for p in products
-        if p not in kind and p.category in categories and not _made_for(p.description, words)
-    ]
-    return [p for p in products if p in kind] + [p for p in products if p not in kind]
-
-
-def _made_for(description: str, words: list[str]) -> bool:
-    """The description says the product goes with the named kind ("for lamps",
-    "适合大部分耳机"): an accessory."""
-    lowered = description.lower()
-    for word in words:
-        if word.isascii():
-            if re.search(rf"\bfor\b[^.]*\b{re.escape(word)}", lowered):
-                return True
-        elif re.search(rf"(?:适合|适用|用于|配)[^。，]*{re.escape(word)}", lowered):
-            return True
-    return False
+    return kind + [p for p in products if p not in kind]
 
 
 def _without_fact_words(concepts: list[Concept], text: str) -> list[Concept]:

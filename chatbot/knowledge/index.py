@@ -33,6 +33,7 @@ EN_STOP_STEMS = frozenset(EN_STOPWORDS | {stem(w) for w in EN_STOPWORDS})
 _ZH_STOP_CHARS = frozenset("的了吗呢吧啊呀我你您他她它们是在和与或有没这那个款件也都很还就")
 _COLOUR_EN = {word: name for name, words in COLOURS.items() for word in words if word.isascii()}
 _COLOUR_ZH = [(word, name) for name, words in COLOURS.items() for word in words if not word.isascii()]
+_COLOUR_ZH_WORDS = frozenset(word for word, _ in _COLOUR_ZH)
 
 GRAM_WEIGHT = 0.5  # a bigram/unigram hit is weaker evidence than a whole word
 NEED_WEIGHT = 0.7  # "beach" finding "sun shade" is a guess from general vocabulary
@@ -264,7 +265,9 @@ class ShopIndex:
         postings = self.product_index.postings
         faq_postings = self.faq_index.postings
         alternatives = [(word, 1.0)]
-        alternatives.extend((f"colour:{name}", 1.0) for variant, name in _COLOUR_ZH if variant in word)
+        # "白色" is a colour; "绿茶" and "白茶" are teas, not green and white things.
+        if word in _COLOUR_ZH_WORDS or (word.endswith("色") and len(word) <= 3):
+            alternatives.extend((f"colour:{name}", 1.0) for variant, name in _COLOUR_ZH if variant in word)
         if word in postings or word in faq_postings:
             return alternatives
         # jieba cut the query differently from the catalog: fall back to characters.
