@@ -21,7 +21,7 @@ from .. import tools
 from ..adapters import FaqInfo, ProductInfo
 from ..knowledge import facts, intents
 from ..knowledge.index import Concept, Hit, ShopIndex, colour_terms, required_count, shop_index
-from ..knowledge.lexicon import ASPECTS, COLOURS, FACT_ASPECTS
+from ..knowledge.lexicon import ASPECTS, COLOURS, FACT_ASPECTS, NEEDS
 from ..knowledge.phrases import colour_name, money, order_status_name, say, stock_state
 from ..knowledge.prices import PriceQuery, parse_prices
 from ..knowledge.text import chunk_for_streaming, cjk_runs, clean, detect_language, latin_words, stem
@@ -493,7 +493,9 @@ class LocalShopAssistant(ShopAssistant):
     def rule_need_or_gift(self, turn: Turn) -> Answer | None:
         """A need the catalog half-matches ("something for cold hands"): the closest in-stock
         products and why, rather than "couldn't find"."""
-        if not turn.concepts:
+        # Only for a need or a present: for a plain product name ("surfboards") a
+        # half match is a different product, and "we have none" is the honest answer.
+        if not any(c.optional or c.word in NEEDS or stem(c.word) in NEEDS for c in turn.concepts):
             return None
         return self._closest(turn, turn.fresh_search())
 
