@@ -493,9 +493,12 @@ class LocalShopAssistant(ShopAssistant):
     def rule_need_or_gift(self, turn: Turn) -> Answer | None:
         """A need the catalog half-matches ("something for cold hands"): the closest in-stock
         products and why, rather than "couldn't find"."""
-        # Only for a need or a present: for a plain product name ("surfboards") a
-        # half match is a different product, and "we have none" is the honest answer.
-        if not any(c.optional or c.word in NEEDS or stem(c.word) in NEEDS for c in turn.concepts):
+        # For a need or a present, or words naming a kind of product we sell ("a bottle
+        # that keeps drinks cold for a long time"). For an unknown product name
+        # ("surfboards") a half match is a different product: "we have none" is honest.
+        need = any(c.optional or c.word in NEEDS or stem(c.word) in NEEDS for c in turn.concepts)
+        named_kind = any(h.name_matched for h in turn.hits[:5])
+        if not (need or named_kind):
             return None
         return self._closest(turn, turn.fresh_search())
 
@@ -719,11 +722,12 @@ class LocalShopAssistant(ShopAssistant):
     def _closest(self, turn: Turn, search: Search) -> Answer | None:
         """Products that match part of a need ("a present for my sister who runs"), in
         stock first, when nothing matches all of it."""
-        found, _ = tools.find_products(
-            turn.index, concepts=turn.concepts, hits=turn.hits, limit=20, lenient=True
-        )
-        hits = [(p, h) for p, h in found if h is not None and h.matched > 0]
-        products = [p for p, _ in hits if not _excluded(p, search)]
+        products = [
+            turn.index.products[h.doc]
+            for h in turn.hits[:20]
+            if h.name_matched or h.matched >= max(1, required_count(turn.concepts) // 2)
+        ]
+        products = [p for p in products if not _excluded(p, search)]
         if search.max_price is not None or search.min_price is not None:
             low = search.min_price or Decimal(0)
             high = search.max_price or Decimal("1e12")
