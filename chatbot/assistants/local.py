@@ -376,6 +376,8 @@ class LocalShopAssistant(ShopAssistant):
         earlier = turn.last_search
         if earlier is None or any(not _is_colour(c) for c in turn.concepts):
             return None
+        if turn.context.state.get("topic", "products") != "products":
+            return None  # after a policy answer, "the cheapest?" is a new question
         prices = turn.prices
         stock_only = "stock" in turn.aspects and (
             _ONLY.search(turn.text) is not None or intents.refers_back(turn.text) is None

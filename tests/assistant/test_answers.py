@@ -200,3 +200,11 @@ def test_two_faq_entries_when_each_answers_a_part(chat):
     final = chat().send("can I return it, and do you offer gift wrapping?")
     assert final.intent == "faq"
     assert "30 days" in final.text and "gift wrapping" in final.text
+
+
+def test_a_refinement_after_a_policy_answer_is_a_new_search(chat):
+    talk = chat()
+    talk.send("show me your bags")
+    talk.send("how long does shipping take?")
+    final = talk.send("what's the cheapest thing you have?")
+    assert final.products[0].sku == "EN-ACC-2"  # the whole shop's cheapest, not a bag
