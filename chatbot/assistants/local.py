@@ -1074,7 +1074,15 @@ def _kind_first(products: list[ProductInfo], concepts: list[Concept]) -> list[Pr
         # "耳机收纳盒" a case).
         return any(w in head[-(len(w) + 1) :] for w in words if not w.isascii())
 
-    kind = [p for p in products if is_kind(p)]
+    def in_kind_category(product: ProductInfo) -> bool:
+        category = product.category.lower()
+        return any(
+            (stem(w) in {stem(c) for c in latin_words(category)}) if w.isascii() else (w in category)
+            for w in words
+        )
+
+    # No name says it ("普洱" and "2016 勐海熟普 357g 茶饼"): the catalog's own category does.
+    kind = [p for p in products if is_kind(p)] or [p for p in products if in_kind_category(p)]
     if not kind:
         return products
     return kind + [p for p in products if p not in kind]

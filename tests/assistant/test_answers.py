@@ -208,3 +208,11 @@ def test_a_refinement_after_a_policy_answer_is_a_new_search(chat):
     talk.send("how long does shipping take?")
     final = talk.send("what's the cheapest thing you have?")
     assert final.products[0].sku == "EN-ACC-2"  # the whole shop's cheapest, not a bag
+
+
+def test_the_category_names_the_kind_when_no_name_does():
+    from chatbot.adapters import ProductInfo
+
+    snack = ProductInfo("S", "菊花", "可与普洱茶同泡", 1, 1, "茶点")
+    cake = ProductInfo("C", "2016 勐海熟普 357g 茶饼", "", 2, 1, "普洱茶")
+    assert _kind_first([snack, cake], [Concept("普洱", [])]) == [cake, snack]
