@@ -1,14 +1,21 @@
 """How well the built-in assistant answers: the share of questions it gets right, and
 its time per answer.
 
-    python bench/assistant_eval.py                 # eval set, demo shops in a temp SQLite DB
+    python bench/assistant_eval.py                 # regression set, demo shops in a temp SQLite DB
+    python bench/assistant_eval.py --set heldout   # the held-out set over two unseen shops
+    python bench/assistant_eval.py --set all       # both
     python bench/assistant_eval.py --bitext        # also the Bitext utterances
     python bench/assistant_eval.py --configured-db # use DATABASE_URL as it is (demo loaded)
     python bench/assistant_eval.py -v              # print every failure
 
-The eval set (tests/assistant/eval_set.jsonl) holds one question per line with its
-expectations: intent (or a list of acceptable ones), skus_any (one of them is shown),
-forbid_skus, skus_none, handoff, contains / not_contains (substrings of the reply). It
+The regression set (tests/assistant/eval_set.jsonl, the demo shops) and the held-out set
+(tests/assistant/heldout_set.jsonl, two invented shops in tests/assistant/heldout_shops.py
+served from memory, never tuned on) hold one question per line with its expectations:
+intent (or a list of acceptable ones), skus_any (one of them is shown), first_in (the
+first card is one of them), forbid_skus, skus_none, handoff, contains / not_contains
+(substrings of the reply). A line may carry ``before`` (earlier shopper messages, asked
+first in the same conversation) and ``action`` (the quick-reply action the message was
+sent with; its label is the message). It
 prints "passed/total = score" and p50/p95 per answer (the index is built first, so index
 building is not counted: bench/assistant_latency.py measures it).
 
@@ -39,6 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 EVAL_SET = ROOT / "tests" / "assistant" / "eval_set.jsonl"
+HELDOUT_SET = ROOT / "tests" / "assistant" / "heldout_set.jsonl"
 BITEXT = Path(__file__).resolve().parents[2] / "shared/datasets/bitext-customer-support/utterances.csv"
 
 # Bitext intent -> acceptable (intents, handoff required?) of the assistant.
@@ -71,13 +79,29 @@ def setup(configured_db: bool) -> None:
         call_command("load_demo", verbosity=0, stdout=io.StringIO())
 
 
-def ask(shop_id: str, message: str, customer: str | None = None, history=(), state=None, assistant=None):
+def heldout_adapter():
+    from tests.assistant.heldout_shops import HELDOUT_SHOPS
+    from tests.support.shops import MemoryShopAdapter
+
+    return MemoryShopAdapter(HELDOUT_SHOPS)
+
+
+def ask(
+    shop_id: str,
+    message: str,
+    customer: str | None = None,
+    history=(),
+    state=None,
+    assistant=None,
+    adapter=None,
+    action=None,
+):
     from chatbot.adapters import get_adapter
     from chatbot.assistants import get_assistant
     from chatbot.assistants.base import AssistantContext
     from chatbot.vocabulary import ChatTurn, Shopper
 
-    adapter = get_adapter()
+    adapter = adapter or get_adapter()
     shop = adapter.get_shop(shop_id)
     assert shop is not None, f"shop {shop_id} is not loaded"
     ref, name = (None, "Guest")
@@ -92,12 +116,32 @@ def ask(shop_id: str, message: str, customer: str | None = None, history=(), sta
         adapter=adapter,
         history=[ChatTurn(role, text) for role, text in history],
         language=shop.language,
-        state=dict(state or {}),
+        state=state if state is not None else {},
     )
+    if action is not None and hasattr(context, "action"):
+        context.action = action
     bot = assistant or get_assistant("local")
     started = time.perf_counter()
     final = bot.answer(context)
     return final, time.perf_counter() - started
+
+
+def ask_item(item: dict[str, Any], adapter=None):
+    """One line of a set: its earlier messages first (same state and history), then it."""
+    state = dict(item.get("state") or {})
+    history = [tuple(turn) for turn in item.get("history", ())]
+    for earlier in item.get("before", ()):
+        final, _ = ask(item["shop"], earlier, item.get("customer"), history, state, adapter=adapter)
+        history += [("shopper", earlier), ("assistant", final.text)]
+    return ask(
+        item["shop"],
+        item["message"],
+        item.get("customer"),
+        history,
+        state,
+        adapter=adapter,
+        action=item.get("action"),
+    )
 
 
 def check(item: dict[str, Any], final) -> list[str]:
@@ -111,6 +155,8 @@ def check(item: dict[str, Any], final) -> list[str]:
             problems.append(f"intent {final.intent} not in {allowed}")
     if expect.get("skus_any") and not set(expect["skus_any"]) & set(skus):
         problems.append(f"none of {expect['skus_any']} in {skus}")
+    if expect.get("first_in") and (not skus or skus[0] not in expect["first_in"]):
+        problems.append(f"first card {skus[:1]} not in {expect['first_in']}")
     bad = set(expect.get("forbid_skus", [])) & set(skus)
     if bad:
         problems.append(f"forbidden {sorted(bad)} shown")
@@ -132,16 +178,15 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def run_eval(verbose: bool) -> float:
-    items = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+def run_eval(verbose: bool, name: str = "regression") -> float:
+    path, adapter = (HELDOUT_SET, heldout_adapter()) if name == "heldout" else (EVAL_SET, None)
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for shop in {i["shop"] for i in items}:
-        ask(shop, "warm up")  # index build is measured by assistant_latency.py, not here
+        ask(shop, "warm up", adapter=adapter)  # index build is measured by assistant_latency.py, not here
     times: list[float] = []
     passed = 0
     for item in items:
-        final, took = ask(
-            item["shop"], item["message"], item.get("customer"), item.get("history", ()), item.get("state")
-        )
+        final, took = ask_item(item, adapter)
         times.append(took)
         problems = check(item, final)
         passed += not problems
@@ -150,7 +195,7 @@ def run_eval(verbose: bool) -> float:
             print(f"     -> {final.intent}: {final.text[:200]!r}")
     score = passed / len(items)
     print(
-        f"eval set: {passed}/{len(items)} = {score:.1%}  "
+        f"{name} set: {passed}/{len(items)} = {score:.1%}  "
         f"p50 {statistics.median(times) * 1000:.1f} ms  p95 {percentile(times, 95) * 1000:.1f} ms per answer"
     )
     return score
@@ -187,12 +232,16 @@ def main() -> None:
     parser.add_argument("--configured-db", action="store_true", help="use DATABASE_URL (demo already loaded)")
     parser.add_argument("--bitext", action="store_true", help="also score the Bitext utterances")
     parser.add_argument("--bitext-only", action="store_true")
+    parser.add_argument(
+        "--set", choices=("regression", "heldout", "all"), default="regression", help="which eval set to run"
+    )
     parser.add_argument("--shop", action="append", help="shop(s) for the Bitext run (default: demo, demo-zh)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     setup(args.configured_db)
     if not args.bitext_only:
-        run_eval(args.verbose)
+        for name in ("regression", "heldout") if args.set == "all" else (args.set,):
+            run_eval(args.verbose, name)
     if args.bitext or args.bitext_only:
         for shop in args.shop or ["demo", "demo-zh"]:
             for split in ("test", "build"):

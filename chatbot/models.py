@@ -119,6 +119,8 @@ class Message(models.Model):
     intent = models.CharField(_("intent"), max_length=20, blank=True)
     products = models.JSONField(default=list, blank=True)
     quick_replies = models.JSONField(default=list, blank=True)
+    # The quick-reply action a shopper's message was sent with (a tapped chip), if any.
+    action = models.JSONField(null=True, blank=True)
     handoff = models.BooleanField(default=False)
     error_code = models.CharField(max_length=40, blank=True)
     # The id this message has on a remote engine (Stream), to update it in place.

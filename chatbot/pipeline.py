@@ -40,9 +40,11 @@ from .vocabulary import (
     ProductCard,
     ProductCards,
     QuickReplies,
+    QuickReplyOption,
     Shopper,
     TextDelta,
     Thinking,
+    quick_replies_json,
 )
 
 __all__ = ["receive_shopper_message", "request_stop", "retry_reply", "run_reply", "stop_requested"]
@@ -83,6 +85,7 @@ def receive_shopper_message(
     *,
     deliver: bool = True,
     engine_message_id: str = "",
+    action: dict[str, Any] | None = None,
 ) -> tuple[Message, Message | None, bool]:
     """Store the shopper's message once and start its reply.
 
@@ -100,6 +103,7 @@ def receive_shopper_message(
                 status=Message.Status.RECEIVED,
                 client_message_id=client_message_id,
                 engine_message_id=engine_message_id,
+                action=action,
             )
     except IntegrityError:
         message = Message.objects.get(conversation=conversation, client_message_id=client_message_id)
@@ -208,6 +212,7 @@ def build_context(conversation: Conversation, message: Message) -> AssistantCont
         language=conversation.language or shop.language,
         conversation_id=str(conversation.pk),
         state=dict(conversation.assistant_state or {}),
+        action=message.action,
     )
 
 
@@ -258,7 +263,7 @@ async def run_reply(reply_id: int) -> None:
     checkpointed = time.monotonic()
     parts: list[str] = []
     cards: tuple[ProductCard, ...] = ()
-    options: tuple[str, ...] = ()
+    options: tuple[QuickReplyOption, ...] = ()
     handoff = False
     final: FinalReply | None = None
     stopped = False
@@ -337,7 +342,7 @@ async def run_reply(reply_id: int) -> None:
     reply.text = final.text if not stopped else "".join(parts)
     reply.intent = final.intent
     reply.products = [card.as_dict() for card in (final.products or cards)]
-    reply.quick_replies = list(final.quick_replies or options)
+    reply.quick_replies = quick_replies_json(final.quick_replies or options)
     reply.handoff = final.handoff or handoff
     reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
     await in_thread(_save_finished, reply, conversation, context)

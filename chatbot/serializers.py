@@ -3,11 +3,31 @@ Stored messages are rendered by ``chatbot.wire.message_json``."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rest_framework import serializers
 
 from . import conf
+from .vocabulary import ACTION_TYPES
+
+MAX_ACTION_BYTES = 1024
+# The keys each action type may carry, with their JSON types (docs/contracts.md, "Quick
+# replies"); anything else is refused so a crafted body cannot stuff the stored row.
+_ACTION_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
+    "ask": {"text": (str,)},
+    "refine": {
+        "in_stock": (bool,),
+        "sort": (str,),
+        "colour": (str,),
+        "max_price": (int, float, str),
+        "min_price": (int, float, str),
+        "category": (str,),
+    },
+    "faq": {"topic": (str,)},
+    "handoff": {"reason": (str,)},
+}
+_SORTS = ("relevance", "price_asc", "price_desc")
 
 
 class ShopField(serializers.CharField):
@@ -43,9 +63,35 @@ class MessageRequestSerializer(serializers.Serializer):
         error_messages={"invalid": "clientMessageId must be 1–64 letters, digits, '-', '_', '.' or ':'."},
     )
 
+    # A tapped quick-reply chip's action; the text is the chip's label.
+    action = serializers.JSONField(required=False, allow_null=True)
+
     def validate_text(self, value: str) -> str:
         if not value.strip():
             raise serializers.ValidationError("The message is empty.")
+        return value
+
+    def validate_action(self, value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("action must be an object.")
+        if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_ACTION_BYTES:
+            raise serializers.ValidationError(f"action must be at most {MAX_ACTION_BYTES} bytes.")
+        kind = value.get("type")
+        if kind not in ACTION_TYPES:
+            raise serializers.ValidationError(f"action.type must be one of {', '.join(ACTION_TYPES)}.")
+        allowed = _ACTION_KEYS[kind]
+        for key, item in value.items():
+            if key == "type":
+                continue
+            if key not in allowed:
+                raise serializers.ValidationError(f"action {kind!r} has no field {key!r}.")
+            # bool is an int in Python: a price must not be true/false.
+            if not isinstance(item, allowed[key]) or (isinstance(item, bool) and bool not in allowed[key]):
+                raise serializers.ValidationError(f"action.{key} has the wrong type.")
+        if kind == "refine" and value.get("sort") not in (None, *_SORTS):
+            raise serializers.ValidationError(f"action.sort must be one of {', '.join(_SORTS)}.")
         return value
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,7 +30,7 @@ from rapidfuzz import fuzz
 
 from .adapters import FaqInfo, OrderInfo, ProductInfo
 from .assistants.base import AssistantContext
-from .knowledge.index import Concept, Hit, ShopIndex, shop_index
+from .knowledge.index import Concept, Hit, ShopIndex, required_count, shop_index
 from .knowledge.lexicon import TOPIC_QUERY
 from .knowledge.text import clean
 from .vocabulary import ProductCard
@@ -139,11 +140,12 @@ def find_products(
     if concepts:
         if hits is None:
             hits = index.product_index.search(concepts)
-        hits = [h for h in hits if _is_relevant(h, len(concepts), lenient)]
-        if any(h.matched == len(concepts) for h in hits):
+        wanted = required_count(concepts)
+        hits = [h for h in hits if _is_relevant(h, wanted, lenient)]
+        if any(h.matched == wanted for h in hits):
             # "red jacket": a red hat that only shares the colour is not an answer when
             # a product matches every word, but another jacket (in its name) still is.
-            hits = [h for h in hits if h.matched == len(concepts) or h.name_matched > 0]
+            hits = [h for h in hits if h.matched == wanted or h.name_matched > 0]
         pairs: list[tuple[ProductInfo, Hit | None]] = [(index.products[h.doc], h) for h in hits]
     else:
         pairs = [(product, None) for product in index.products]
@@ -234,8 +236,11 @@ def order_status(
 def _own_order(context: AssistantContext, number: str) -> OrderInfo | None:
     customer = context.shopper.customer_ref
     assert customer is not None
-    raw = number.strip().lstrip("#")
-    for candidate in dict.fromkeys((raw, raw.upper(), raw.lower())):
+    raw = number.strip().lstrip("#").strip()
+    # Shoppers drop or add the dash of "NW-10031" ("NW10031", "nw 10031"): try both.
+    joined = re.sub(r"[\s_-]+", "", raw)
+    dashed = re.sub(r"^([A-Za-z]+)[\s_-]*(?=\d)", r"\1-", raw)
+    for candidate in dict.fromkeys(c for v in (raw, dashed, joined) for c in (v, v.upper(), v.lower())):
         order = context.adapter.get_order(context.shop.id, customer, candidate)
         if order is not None:
             return order
@@ -256,10 +261,54 @@ def faq_matches(index: ShopIndex, query: str, topic: str | None = None, limit: i
     if not topic_hits:
         return [index.faq[hit.doc] for hit in user_hits[:limit]]
     user_score = {hit.doc: hit.score for hit in user_hits}
-    pool = [hit for hit in topic_hits[:5] if hit.score >= topic_hits[0].score * 0.4]
-    pool.sort(key=lambda hit: (-user_score.get(hit.doc, 0.0), -hit.score))
-    ordered = list(dict.fromkeys([hit.doc for hit in pool] + [hit.doc for hit in user_hits]))
+    topic_score = {hit.doc: hit.score for hit in topic_hits}
+    on_topic = {hit.doc for hit in topic_hits[:5] if hit.score >= topic_hits[0].score * 0.4}
+    pool = set(on_topic)
+    # An entry the shopper's own words point at strongly is a candidate even when the
+    # topic's usual words barely touch it ("pay in instalments" -> the Klarna entry); it
+    # wins over the topic's own entries only by a word that they do not have.
+    if user_hits:
+        pool |= {hit.doc for hit in user_hits[:3] if hit.score >= user_hits[0].score * 0.6}
+    # A word only one or two entries have (a destination, "cost", a payment brand)
+    # decides between entries of one topic ("how long to Mexico" -> the Mexico entry).
+    distinctive = _distinctive_docs(index, query)
+    ranked = sorted(
+        pool,
+        key=lambda doc: (
+            -sum(doc in docs for docs in distinctive),
+            doc not in on_topic,
+            -user_score.get(doc, 0.0),
+            -topic_score.get(doc, 0.0),
+        ),
+    )
+    ordered = list(dict.fromkeys(ranked + [hit.doc for hit in user_hits]))
     return [index.faq[doc] for doc in ordered[:limit]]
+
+
+def faq_answers(index: ShopIndex, query: str, topic: str | None = None) -> list[FaqInfo]:
+    """The entry that answers a question, and a second one when it answers a part the
+    first does not ("shipping to Canada, and how much?" -> the destinations entry and
+    the costs entry)."""
+    entries = faq_matches(index, query, topic, limit=2)
+    if len(entries) < 2:
+        return entries
+    first, second = (index.faq.index(e) for e in entries)
+    own = _distinctive_docs(index, query)
+    if any(second in docs and first not in docs for docs in own):
+        return entries
+    return entries[:1]
+
+
+def _distinctive_docs(index: ShopIndex, query: str) -> list[set[int]]:
+    """For each of the shopper's words found in only one or two FAQ entries ("Canada",
+    "Apple Pay", "cost", "澳门"), those entries: such a word says which entry is meant."""
+    found = []
+    limit = 1 if len(index.faq) < 6 else 2
+    for concept in index.concepts(clean(query, _QUERY_CHARS)):
+        docs = {hit.doc for hit in index.faq_index.search([concept])}
+        if 0 < len(docs) <= limit:
+            found.append(docs)
+    return found
 
 
 def _topic_concepts(index: ShopIndex, topic: str) -> list[Concept]:

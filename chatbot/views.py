@@ -239,7 +239,10 @@ class MessageView(ChatAPIView):
         conversation = self.conversation()
         assert conversation is not None
         message, reply, started = receive_shopper_message(
-            conversation, body.validated_data["text"], body.validated_data["clientMessageId"]
+            conversation,
+            body.validated_data["text"],
+            body.validated_data["clientMessageId"],
+            action=body.validated_data.get("action"),
         )
         if reply is not None:
             reply.refresh_from_db()  # the job may already have answered (inline mode, fast replies)

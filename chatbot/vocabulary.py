@@ -7,7 +7,8 @@ the app (tests/test_layers.py holds it to that), so neither seam depends on the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 INTENTS = (
@@ -83,9 +84,48 @@ class ProductCards:
     products: tuple[ProductCard, ...]
 
 
+# What a quick-reply chip does when the shopper taps it (docs/contracts.md, "Quick
+# replies"). The widget sends the chip's label as the message text and the action beside
+# it; ``ask`` is a plain question (the label is all there is).
+ACTION_TYPES = ("ask", "refine", "faq", "handoff")
+
+
+@dataclass(frozen=True)
+class QuickReply:
+    """A chip: the shopper's words (``label``) and what tapping it does (``action``,
+    ``{"type": one of ACTION_TYPES, ...}``)."""
+
+    label: str
+    action: Mapping[str, Any] = field(default_factory=lambda: {"type": "ask"})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "action": dict(self.action)}
+
+
+QuickReplyOption = QuickReply | str  # a plain string is an ``ask`` chip (LLM follow-ups)
+
+
+def quick_reply(option: QuickReplyOption | Mapping[str, Any]) -> QuickReply:
+    """A chip from what an assistant yields or a row stored before chips had actions."""
+    if isinstance(option, QuickReply):
+        return option
+    if isinstance(option, Mapping):
+        action = option.get("action")
+        return QuickReply(
+            str(option.get("label", "")), action if isinstance(action, Mapping) else {"type": "ask"}
+        )
+    return QuickReply(str(option))
+
+
+def quick_replies_json(
+    options: Iterable[QuickReplyOption | Mapping[str, Any]] | None,
+) -> list[dict[str, Any]]:
+    return [quick_reply(option).as_dict() for option in options or ()]
+
+
 @dataclass(frozen=True)
 class QuickReplies:
-    options: tuple[str, ...]
+    options: tuple[QuickReplyOption, ...]
 
 
 @dataclass(frozen=True)
@@ -101,7 +141,7 @@ class FinalReply:
     text: str
     intent: str = "out_of_scope"
     products: tuple[ProductCard, ...] = ()
-    quick_replies: tuple[str, ...] = ()
+    quick_replies: tuple[QuickReplyOption, ...] = ()
     handoff: bool = False
 
 

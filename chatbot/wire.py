@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .vocabulary import quick_replies_json
+
 if TYPE_CHECKING:
     from .models import Message
 
@@ -20,6 +22,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "replyTo": message.reply_to_id,
         "createdAt": message.created_at.isoformat() if message.created_at else None,
         "products": message.products or [],
-        "quickReplies": message.quick_replies or [],
+        "quickReplies": quick_replies_json(message.quick_replies),
+        "action": message.action,
         "handoff": message.handoff,
     }

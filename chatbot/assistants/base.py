@@ -43,6 +43,7 @@ class AssistantContext:
     # Per-conversation memory an assistant may read and write (e.g. Coze's conversation
     # id); the pipeline persists it on the conversation after the reply.
     state: dict[str, Any] = field(default_factory=dict)
+    action: dict[str, Any] | None = None  # the tapped chip's action (docs/contracts.md, "Quick replies")
     # True once the shopper pressed "stop". The pipeline wires it to the engine writer's
     # ``stop_requested`` (the flag ``chatbot.stop.request_stop`` sets): the one stop
     # mechanism. Assistants check it between chunks and upstream events, end early and

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..models import Conversation, Message
-    from ..vocabulary import FinalReply, ProductCard, Shopper
+    from ..vocabulary import FinalReply, ProductCard, QuickReplyOption, Shopper
 
 
 class ReplyWriter:
@@ -38,7 +38,7 @@ class ReplyWriter:
     def products(self, cards: Sequence[ProductCard]) -> None:
         raise NotImplementedError
 
-    def quick_replies(self, options: Sequence[str]) -> None:
+    def quick_replies(self, options: Sequence[QuickReplyOption]) -> None:
         raise NotImplementedError
 
     def handoff(self, reason: str) -> None:

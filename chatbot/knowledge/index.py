@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from .lexicon import COLOURS, EN_STOPWORDS, ZH_STOPWORDS
+from .lexicon import COLOURS, EN_STOPWORDS, NEEDS, RECIPIENT_WORDS, ZH_STOPWORDS
 from .text import cjk_grams, cjk_runs, cjk_words, ensure_jieba, latin_words, stem
 
 if TYPE_CHECKING:
@@ -33,8 +33,10 @@ EN_STOP_STEMS = frozenset(EN_STOPWORDS | {stem(w) for w in EN_STOPWORDS})
 _ZH_STOP_CHARS = frozenset("的了吗呢吧啊呀我你您他她它们是在和与或有没这那个款件也都很还就")
 _COLOUR_EN = {word: name for name, words in COLOURS.items() for word in words if word.isascii()}
 _COLOUR_ZH = [(word, name) for name, words in COLOURS.items() for word in words if not word.isascii()]
+_COLOUR_ZH_WORDS = frozenset(word for word, _ in _COLOUR_ZH)
 
 GRAM_WEIGHT = 0.5  # a bigram/unigram hit is weaker evidence than a whole word
+NEED_WEIGHT = 0.7  # "beach" finding "sun shade" is a guess from general vocabulary
 FUZZY_WEIGHT = 0.8
 NAME_WEIGHT = 3.0
 CATEGORY_WEIGHT = 2.0
@@ -69,6 +71,13 @@ class Concept:
 
     word: str
     alternatives: list[tuple[str, float]]
+    # Who a present is for and gift words: they add to a product's score when it has them
+    # but do not count towards "most of what the shopper named" (tools._is_relevant).
+    optional: bool = False
+
+
+def required_count(concepts: list[Concept]) -> int:
+    return sum(not c.optional for c in concepts)
 
 
 @dataclass
@@ -148,9 +157,11 @@ class BM25Index:
                         in_name.add(doc)
             for doc, score in best.items():
                 totals[doc] += score
-                matched[doc] += 1
-            for doc in in_name:
-                name_matched[doc] += 1
+                if not concept.optional:
+                    matched[doc] += 1
+            if not concept.optional:
+                for doc in in_name:
+                    name_matched[doc] += 1
         hits = [Hit(doc, score, matched[doc], name_matched[doc]) for doc, score in totals.items()]
         hits.sort(key=lambda h: (-h.score, h.doc))
         return hits
@@ -216,20 +227,47 @@ class ShopIndex:
                 alternatives.extend(self.fuzzy(term))
             if raw in _COLOUR_EN:
                 alternatives.append((f"colour:{_COLOUR_EN[raw]}", 1.0))
-            concepts.append(Concept(raw, alternatives))
+            alternatives.extend(self._need_alternatives(raw, term))
+            concepts.append(Concept(raw, alternatives, optional=raw in RECIPIENT_WORDS))
         for run in cjk_runs(lowered):
             for word in cjk_words(run):
                 if word in ZH_STOPWORDS or word in seen:
                     continue
                 seen.add(word)
-                concepts.append(Concept(word, self._cjk_alternatives(word)))
+                alternatives = self._cjk_alternatives(word)
+                alternatives.extend(self._need_alternatives(word, word))
+                concepts.append(Concept(word, alternatives, optional=word in RECIPIENT_WORDS))
+        if concepts and all(c.optional for c in concepts):
+            # "a gift for my sister": the gift words are all there is to search for.
+            for concept in concepts:
+                concept.optional = False
         return concepts
+
+    def _need_alternatives(self, raw: str, term: str) -> list[tuple[str, float]]:
+        """Catalog terms a need or a use stands for ("beach" -> sun, shade, uv)."""
+        related = NEEDS.get(raw) or NEEDS.get(term)
+        if not related:
+            return []
+        postings = self.product_index.postings
+        found: list[tuple[str, float]] = []
+        for word in related.split():
+            if word.isascii():
+                key = stem(word)
+                if key in postings and key != term:
+                    found.append((key, NEED_WEIGHT))
+            elif word in postings and word != raw:
+                found.append((word, NEED_WEIGHT))
+            else:
+                found.extend((f"#{word[i : i + 2]}", NEED_WEIGHT * GRAM_WEIGHT) for i in range(len(word) - 1))
+        return [(t, w) for t, w in found if t in postings]
 
     def _cjk_alternatives(self, word: str) -> list[tuple[str, float]]:
         postings = self.product_index.postings
         faq_postings = self.faq_index.postings
         alternatives = [(word, 1.0)]
-        alternatives.extend((f"colour:{name}", 1.0) for variant, name in _COLOUR_ZH if variant in word)
+        # "白色" is a colour; "绿茶" and "白茶" are teas, not green and white things.
+        if word in _COLOUR_ZH_WORDS or (word.endswith("色") and len(word) <= 3):
+            alternatives.extend((f"colour:{name}", 1.0) for variant, name in _COLOUR_ZH if variant in word)
         if word in postings or word in faq_postings:
             return alternatives
         # jieba cut the query differently from the catalog: fall back to characters.

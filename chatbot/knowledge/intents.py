@@ -20,15 +20,19 @@ from rapidfuzz.distance import OSA
 
 from .lexicon import (
     ASPECTS,
+    COLOURS,
+    EN_PLURAL_REFERENCES,
     EN_REFERENCES,
     EN_SHOPPING_CUES,
     EN_STOPWORDS,
+    FACT_ASPECTS,
     GREETINGS_EN,
     GREETINGS_ZH,
     POLITE_FILLER_EN,
     SMALLTALK_EN,
     SMALLTALK_ZH,
     SUPPORT_TOPICS,
+    ZH_PLURAL_REFERENCES,
     ZH_REFERENCES,
     ZH_SHOPPING_CUES,
 )
@@ -64,6 +68,9 @@ TOPIC_PRIORITY = (
 FAQ_TOPICS = frozenset({"shipping", "payment", "refund", "contact", "warranty", "size_guide"})
 
 _ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9$¥€£.-])#?([A-Za-z]{0,6}-?\d{3,}[A-Za-z0-9-]*)(?![A-Za-z0-9.])")
+# "BL 20417", "# NW 10042": a shop's letter prefix written apart from its digits. Only in
+# capitals ("under 200" is a price, "size 10" a size) and with at least four digits.
+_SPACED_ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9$¥€£.-])#?\s?([A-Z]{1,5})[\s_]+(\d{4,})(?![A-Za-z0-9.])")
 _EMOJI_OR_SYMBOL = re.compile(r"^[\W_]*$", re.UNICODE)
 _OFF_TOPIC_EN = frozenset(
     {
@@ -240,11 +247,20 @@ def support_guess(
     latin = re.search(r"[a-z]{2,}", lowered) is not None
     if latin:
         model_topic, probability = classify_support(lowered)
+        if model_topic == "none":
+            # "None of these": a product question that happens to hold a support word
+            # ("a lamp with a long battery life"). Only a word that a support question
+            # alone uses still makes it one.
+            found = {topic: True for topic, strong in found.items() if strong}
+            if not found:
+                return SupportGuess()
         # Naive Bayes is sure of itself on anything; it picks the topic, the words say
         # how sure we are that this is a support question at all.
-        if model_topic in found:
+        elif model_topic in found:
             return SupportGuess(model_topic, found[model_topic], probability)
-        if probability >= 0.9 and not any(found.values()):
+        # A person is called in only when the shopper asks for one or complains in their
+        # own words, never on the model's say-so alone.
+        elif probability >= 0.9 and not any(found.values()) and model_topic not in ("handoff", "complaint"):
             return SupportGuess(model_topic, False, probability)
     for strong_only in (True, False):
         for topic in TOPIC_PRIORITY:
@@ -335,7 +351,11 @@ def is_off_topic(text: str) -> bool:
 
 
 def order_number(text: str) -> str | None:
-    """An order number written in the message ("#1042", "NW-10023", "order 00123842")."""
+    """An order number written in the message ("#1042", "NW-10023", "NW10023", "NW 10023",
+    "order 00123842"). Spaced forms come back with a dash ("NW-10023")."""
+    spaced = _SPACED_ORDER_NUMBER.search(text)
+    if spaced:
+        return f"{spaced.group(1)}-{spaced.group(2)}"
     for match in _ORDER_NUMBER.finditer(text):
         token = match.group(1)
         tail = text[match.end() : match.end() + 3]
@@ -344,3 +364,81 @@ def order_number(text: str) -> str | None:
         if sum(ch.isdigit() for ch in token) >= 3:
             return token
     return None
+
+
+def has_lettered_order_number(text: str) -> bool:
+    """The message holds a number in a shop's order form: letters then digits ("NW-10031",
+    "#BL20417"), which a bare figure ("20000毫安") is not."""
+    number = order_number(text)
+    return bool(number and re.match(r"[A-Za-z]{1,6}-?\d{3,}", number) and not re.match(r"^\d", number))
+
+
+def plural_reference(text: str) -> bool:
+    """The shopper points back at several earlier products ("how much are they?")."""
+    lowered = text.lower()
+    return bool(set(latin_words(lowered)) & EN_PLURAL_REFERENCES) or any(
+        ref in lowered for ref in ZH_PLURAL_REFERENCES
+    )
+
+
+def fact_aspects(text: str) -> tuple[str, ...]:
+    """Facts about one product the shopper asks for beyond price and stock: weight,
+    battery, capacity, care, set-up, dimensions (:data:`.lexicon.FACT_ASPECTS`)."""
+    lowered = text.lower()
+    words = latin_words(lowered)
+    stems = {stem(w) for w in words} | set(words)
+    found = []
+    for aspect, (en, zh, _) in FACT_ASPECTS.items():
+        if any(w in stems or stem(w) in stems for w in en) or any(w in lowered for w in zh):
+            found.append(aspect)
+    # "the last one" is not a battery question; "how long does it last" is.
+    only_last = stems & {"battery", "batteri", "charge", "charg", "rechargeable", "runtime"} == set()
+    if "battery" in found and only_last and not re.search(r"\bhow long\b|\blasts\b|[续航电池久]", lowered):
+        found.remove("battery")
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """What the shopper does not want: colours ("not black", "不要红色的") and other
+    words ("without a hood"), with the message minus those phrases (to search)."""
+
+    colours: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()
+    rest: str = ""
+
+
+_COLOUR_WORDS = {word: name for name, words in COLOURS.items() for word in words}
+_EN_NEGATION = re.compile(
+    r"\b(?:not|isn'?t|aren'?t|no|without|except|minus|but not|other than|anything but|nothing)"
+    r"\s+(?:in\s+|a\s+|an\s+|the\s+|any\s+|with\s+a\s+|with\s+)?([a-z]+(?:\s+or\s+[a-z]+)?)",
+    re.I,
+)
+_ZH_NEGATION = re.compile(
+    r"(?:不要|不想要|不是|除了|别|不带)([\u4e00-\u9fff]{1,4}?)(?:色的|色|的|之外|以外|款|吗|$)"
+)
+_EN_NOT_EXCLUDABLE = frozenset(
+    {"more", "less", "than", "longer", "too", "sure", "problem", "worries", "need"}
+)
+
+
+def exclusions(text: str) -> Exclusion:
+    colours: set[str] = set()
+    words: list[str] = []
+    rest = text
+    for match in _EN_NEGATION.finditer(text):
+        for word in re.split(r"\s+or\s+", match.group(1).lower()):
+            if word in _EN_NOT_EXCLUDABLE or (word in EN_STOPWORDS and word not in _COLOUR_WORDS):
+                continue
+            if word in _COLOUR_WORDS:
+                colours.add(_COLOUR_WORDS[word])
+            else:
+                words.append(stem(word))
+            rest = rest.replace(match.group(0), " ")
+    for match in _ZH_NEGATION.finditer(text):
+        phrase = match.group(1)
+        named = {name for word, name in _COLOUR_WORDS.items() if not word.isascii() and word in phrase}
+        if named:
+            colours |= named
+            rest = rest.replace(match.group(0), " ")
+    return Exclusion(frozenset(colours), tuple(words), rest)

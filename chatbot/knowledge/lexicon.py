@@ -119,6 +119,10 @@ ZH_REFERENCES = (
     "上面",
 )
 
+# The shopper points back at several things already shown ("how much are they?").
+EN_PLURAL_REFERENCES = frozenset({"they", "them", "these", "those", "ones", "both", "all", "each"})
+ZH_PLURAL_REFERENCES = ("这些", "那些", "它们", "这几", "那几", "两个", "几个都", "都")
+
 # Cues that the shopper wants to browse or buy, so "no match" means "we have none"
 # rather than "I did not understand".
 EN_SHOPPING_CUES = frozenset(
@@ -351,7 +355,25 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
             }
         ),
         frozenset({"money", "back"}),
-        ("退款", "退货", "退钱", "换货", "退换", "无理由", "返还", "赔偿", "退回"),
+        (
+            "退款",
+            "退货",
+            "退钱",
+            "换货",
+            "退换",
+            "无理由",
+            "返还",
+            "赔偿",
+            "退回",
+            "能退",
+            "可以退",
+            "退吗",
+            "退不退",
+            "怎么退",
+            "换吗",
+            "能换",
+            "怎么换",
+        ),
     ),
     "shipping": (
         frozenset(
@@ -446,3 +468,128 @@ TOPIC_QUERY: dict[str, str] = {
     "handoff": "contact customer service support 联系 客服",
     "complaint": "contact customer service support 联系 客服",
 }
+
+# Facts a shopper asks about one product, beyond price and stock: the question's words
+# (English stems / Chinese substrings) and what a description sentence that answers
+# looks like (a unit or a telling word). The answer quotes that sentence.
+FACT_ASPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "weight": (
+        ("heavy", "weigh", "weight", "weighs", "lightweight", "kg", "grams"),
+        ("多重", "重量", "几斤", "多少斤", "多沉", "重吗", "轻吗", "分量"),
+        r"\d\s*(?:kg|g|lbs?|oz|克|公斤|千克|斤)\b|weigh|重量|重\d|轻",
+    ),
+    "battery": (
+        ("battery", "batteries", "charge", "charging", "rechargeable", "runtime", "last", "lasts"),
+        ("续航", "电池", "能用多久", "用多久", "多久", "充电", "充满", "待机", "多长时间"),
+        r"battery|batteries|hours?\b|rechargeable|续航|电池|小时|毫安|mah",
+    ),
+    "capacity": (
+        ("hold", "holds", "capacity", "litre", "litres", "liter", "liters", "volume", "cups"),
+        ("容量", "装多少", "能装", "多大容量", "毫升", "多少升"),
+        r"\d\s*(?:l|ml|litres?|liters?|cups?|毫升|升|毫安时)\b|holds|capacity|容量",
+    ),
+    "care": (
+        ("clean", "cleaning", "wash", "washing", "washable", "dishwasher", "care"),
+        ("清洗", "洗", "保养", "清洁", "机洗", "手洗"),
+        r"wash|clean|dishwasher|dry clean|care|洗|清洁|保养",
+    ),
+    "setup": (
+        ("setup", "assemble", "assembly", "install", "installation", "pitch", "connect", "pair"),
+        ("安装", "组装", "搭建", "连接", "配对", "怎么用"),
+        r"set[- ]?up|assembl|install|pitch|connect|pair|安装|组装|搭建|连接|配对",
+    ),
+    "dimensions": (
+        ("big", "dimension", "dimensions", "tall", "high", "wide", "width", "length", "measure", "across"),
+        ("多大", "尺寸", "多长", "多高", "多宽", "长度"),
+        r"\d\s*(?:cm|mm|m|in|inch|inches|\"|x|米|厘米|毫米)\b|\d\s*x\s*\d|across|high|tall|长|宽|高",
+    ),
+}
+
+# What a need, an occasion or a use usually means in a catalog's own words: a word of the
+# shopper's that the catalog does not use also searches for these (weaker than the word
+# itself). General shop vocabulary, for any catalog.
+NEEDS: dict[str, str] = {
+    "cook": "kitchen pan pot bake baking sear cookware",
+    "cooking": "kitchen pan pot bake baking sear cookware",
+    "chef": "kitchen pan pot knife",
+    "bake": "baking oven kitchen",
+    "beach": "sun shade uv beach swim pool waterproof sand",
+    "sun": "sun shade uv parasol",
+    "sunny": "sun shade uv",
+    "swim": "swim pool waterproof beach",
+    "cold": "warm heat heated insulated wool fleece thermal",
+    "chilly": "warm heat heated insulated wool fleece",
+    "winter": "warm heat heated insulated wool fleece thermal",
+    "freezing": "warm heat heated insulated thermal",
+    "warm": "warm heat heated insulated wool fleece",
+    "rain": "waterproof rain",
+    "wet": "waterproof rain",
+    "run": "running runner trail sport",
+    "running": "running runner trail sport",
+    "runner": "running runner trail sport",
+    "jog": "running runner sport",
+    "gym": "sport training workout",
+    "workout": "sport training workout",
+    "sleep": "bed bedding pillow night sleep",
+    "bedroom": "bed bedding bedside pillow",
+    "read": "reading book light",
+    "reading": "reading book light",
+    "travel": "travel portable luggage",
+    "trip": "travel portable",
+    "camp": "camping tent outdoor",
+    "camping": "camping tent outdoor",
+    "hike": "hiking trail outdoor",
+    "garden": "garden gardening outdoor patio",
+    "plant": "garden gardening watering",
+    "plants": "garden gardening watering",
+    "tea": "tea teapot cup",
+    "music": "speaker headphone earphone audio",
+    "office": "desk office work",
+    "baby": "baby kid child",
+    "怕冷": "保暖 暖 发热 加热 羊毛 冬天",
+    "冷": "保暖 暖 发热 加热 冬天",
+    "手冷": "暖手 保暖 发热",
+    "冬天": "保暖 暖 发热 冬天",
+    "保暖": "保暖 暖 发热 加热",
+    "海边": "海边 防水 泳池 沙滩 防晒",
+    "沙滩": "海边 防水 沙滩 防晒",
+    "游泳": "防水 泳池",
+    "下雨": "防水 雨",
+    "跑步": "跑步 运动 跑鞋",
+    "健身": "运动 健身",
+    "睡觉": "睡眠 床 枕头",
+    "出差": "旅行 便携",
+    "旅行": "旅行 便携",
+    "旅游": "旅行 便携",
+    "露营": "露营 帐篷 户外",
+    "爬山": "登山 徒步 户外",
+    "做饭": "厨房 锅",
+    "喝茶": "茶 茶具 茶杯",
+    "听歌": "耳机 音箱",
+    "老人": "老人 长辈 父母",
+    "奶奶": "老人 长辈",
+    "爷爷": "老人 长辈",
+    "外婆": "老人 长辈",
+    "外公": "老人 长辈",
+    "姥姥": "老人 长辈",
+    "爸妈": "父母 长辈 老人",
+    "父母": "父母 长辈 老人",
+    "长辈": "长辈 老人 父母",
+    "女朋友": "女朋友 女生",
+    "老婆": "女朋友 女生",
+}
+
+# Who a present is for, and words that say it is a present: they steer the search (a
+# catalog may say "a ready present" or "送长辈") but a product need not match them.
+RECIPIENT_WORDS = frozenset(
+    _words(
+        """
+    gift gifts present presents mum mom mother dad father parent parents sister brother wife
+    husband friend girlfriend boyfriend son daughter kid kids child children grandma granny
+    grandmother grandpa grandfather aunt uncle colleague boss teacher partner someone somebody
+    who loves love loves likes birthday christmas anniversary
+    礼物 送礼 送人 生日 节日 圣诞 过年 奶奶 爷爷 外婆 外公 姥姥 妈妈 爸爸 爸妈 父母 老婆 老公 女朋友
+    男朋友 朋友 孩子 长辈 老人 同事 老师 给 送
+    """
+    )
+)

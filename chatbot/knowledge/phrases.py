@@ -138,6 +138,21 @@ PHRASES: dict[str, tuple[str, str]] = {
     "qr_payment": ("Payment methods", "支付方式"),
     "qr_price": ("How much is it?", "多少钱？"),
     "qr_stock": ("Is it in stock?", "有货吗？"),
+    "qr_dearest": ("Most expensive first", "贵的优先"),
+    "qr_similar_in_stock": ("Similar ones in stock", "看看有货的同类"),
+    "facts_missing": (
+        "The description of the {name} doesn't say that. What it says: {description}",
+        "{name}的商品介绍里没有写到这一点。介绍原文：{description}",
+    ),
+    "fact": ("{name}: {facts}", "{name}：{facts}"),
+    "closest": (
+        "Nothing matches all of that{qualifier}. The closest in stock: {reason}",
+        "没有完全符合{qualifier}的商品。最接近且有货的是：{reason}",
+    ),
+    "closest_price": ("nearest to your budget", "价格最接近您的预算"),
+    "closest_words": ("they match part of what you asked for", "它们符合您的部分要求"),
+    "excluded": (" (leaving out {what})", "（已排除{what}）"),
+    "faq_both": ("{first}\n\nAlso: {second}", "{first}\n\n另外：{second}"),
 }
 
 ORDER_STATUSES: dict[str, tuple[str, str]] = {

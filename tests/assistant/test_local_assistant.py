@@ -97,8 +97,10 @@ def test_follow_up_without_a_product_asks_which(ask):
 
 def test_cheapest_first_in_chinese(ask):
     final, _, _ = ask("便宜点的茶", shop="zh-shop")
-    prices = [float(c.price) for c in final.products]
-    assert prices == sorted(prices) and prices
+    # The teas by price, then what only goes with tea (the cup set, the pot).
+    assert [c.sku for c in final.products][:2] == ["ZH-TEA-1", "ZH-TEA-2"]
+    rest = [float(c.price) for c in final.products[2:]]
+    assert rest == sorted(rest)
 
 
 def test_nothing_matches_asks_instead_of_inventing(ask):
@@ -143,7 +145,10 @@ def test_other_customers_order_is_not_found(ask):
 )
 def test_instruction_like_text_changes_nothing(ask, message):
     final, _, _ = ask(message, customer="1")
-    assert "B-2001" not in final.text.replace("order B-2001 on", "")
+    # Echoing the shopper's own words ("no order with the number B-2001 on your
+    # account") is fine; Bob's order itself must not show.
+    assert "B-2001" not in final.text.replace("order B-2001 on", "").replace("number B-2001 on", "")
+    assert "paid" not in final.text
     assert "Bob" not in final.text
     guest, _, _ = ask(message)
     assert "A-1002" not in guest.text and "B-2001" not in guest.text.replace("number B-2001", "")

@@ -35,6 +35,7 @@ from chatbot.vocabulary import (
     Shopper,
     TextDelta,
     Thinking,
+    quick_replies_json,
 )
 
 from .fakes import SCRIPTED_ASSISTANT, TENT, ScriptedAssistant
@@ -85,7 +86,7 @@ def store_outcome(reply: Message, final: FinalReply, *, stopped: bool, parts: li
     reply.text = final.text if not stopped else "".join(parts)
     reply.intent = final.intent
     reply.products = [card.as_dict() for card in final.products]
-    reply.quick_replies = list(final.quick_replies)
+    reply.quick_replies = quick_replies_json(final.quick_replies)
     reply.handoff = final.handoff
     reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
     reply.save(
@@ -247,7 +248,7 @@ class EngineContract:
             client_message_id=None,
             reply_to=question.pk,
             products=[TENT.sku],
-            quick_replies=OPTIONS,
+            quick_replies=quick_replies_json(OPTIONS),
         )
         assert observer.channel(conversation) == [end]
         reply.refresh_from_db()
@@ -373,7 +374,7 @@ class EngineContract:
                 status="done",
                 reply_to=message.pk,
                 products=[TENT.sku],
-                quick_replies=OPTIONS,
+                quick_replies=quick_replies_json(OPTIONS),
             )
         )
 

@@ -118,7 +118,13 @@ def test_placeholder_then_final_with_cards_and_quick_replies(stream_api, convers
                 "url": "/p/TSH-01",
                 "image_url": "/img/tsh.jpg",
             },
-            {"type": "quick_replies", "options": ["Sizes?", "Shipping?"]},
+            {
+                "type": "quick_replies",
+                "options": [
+                    {"label": "Sizes?", "action": {"type": "ask"}},
+                    {"label": "Shipping?", "action": {"type": "ask"}},
+                ],
+            },
         ],
     }
     assert stream_api.events()[-1] == {"type": "ai_indicator.clear", "user": {"id": "assistant-demo"}}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.urls import reverse
 
 from ...stop import stop_requested
+from ...vocabulary import QuickReplyOption, quick_replies_json
 from ...wire import message_json
 from ..base import ChatEngine, ReplyWriter
 from .hub import get_hub
@@ -47,8 +48,10 @@ class LocalReplyWriter(ReplyWriter):
             "reply.products", {"messageId": self.reply.pk, "products": [c.as_dict() for c in cards]}
         )
 
-    def quick_replies(self, options: Sequence[str]) -> None:
-        self._publish("reply.quick_replies", {"messageId": self.reply.pk, "options": list(options)})
+    def quick_replies(self, options: Sequence[QuickReplyOption]) -> None:
+        self._publish(
+            "reply.quick_replies", {"messageId": self.reply.pk, "options": quick_replies_json(options)}
+        )
 
     def handoff(self, reason: str) -> None:
         self._publish("reply.handoff", {"messageId": self.reply.pk, "notice": reason})

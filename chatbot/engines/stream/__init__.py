@@ -16,6 +16,7 @@ from stream_chat.base.exceptions import StreamAPIException
 
 from ... import conf
 from ...models import Message
+from ...vocabulary import QuickReplyOption, quick_replies_json
 from ..base import ChatEngine, ReplyWriter
 from . import client as stream
 
@@ -46,8 +47,8 @@ def product_attachment(card: ProductCard) -> dict[str, Any]:
     }
 
 
-def quick_replies_attachment(options: Sequence[str]) -> dict[str, Any]:
-    return {"type": "quick_replies", "options": list(options)}
+def quick_replies_attachment(options: Sequence[QuickReplyOption]) -> dict[str, Any]:
+    return {"type": "quick_replies", "options": quick_replies_json(options)}
 
 
 class _EphemeralSupport:
@@ -94,7 +95,7 @@ class StreamReplyWriter(ReplyWriter):
         self._shown = ""  # the text (and attachments) the last partial update showed
         self._shown_attachments: list[dict[str, Any]] = []
         self._products: list[dict[str, Any]] = []
-        self._options: list[str] = []
+        self._options: list[QuickReplyOption] = []
         self._handoff = False
         self._state = ""
         self._next_partial_at = 0.0
@@ -143,7 +144,7 @@ class StreamReplyWriter(ReplyWriter):
         self._products = [product_attachment(card) for card in cards]
         self._maybe_flush()
 
-    def quick_replies(self, options: Sequence[str]) -> None:
+    def quick_replies(self, options: Sequence[QuickReplyOption]) -> None:
         self._options = list(options)
         self._maybe_flush()
 
@@ -219,7 +220,9 @@ class StreamReplyWriter(ReplyWriter):
         stream.send_message(self.ids.channel_id, message, self.ids.assistant_id)
         return True
 
-    def _attachments(self, products: list[dict[str, Any]], options: list[str]) -> list[dict[str, Any]]:
+    def _attachments(
+        self, products: list[dict[str, Any]], options: list[QuickReplyOption]
+    ) -> list[dict[str, Any]]:
         attachments = list(products)
         if options:
             attachments.append(quick_replies_attachment(options))

@@ -16,7 +16,7 @@ from chatbot.adapters import get_adapter
 from chatbot.assistants import assistant_for_shop, get_assistant
 from chatbot.assistants.base import AssistantContext, AssistantError
 from chatbot.exceptions import ChatbotImproperlyConfigured
-from chatbot.vocabulary import Shopper
+from chatbot.vocabulary import Shopper, quick_reply
 
 
 class Command(BaseCommand):
@@ -81,7 +81,8 @@ class Command(BaseCommand):
             stock = "in stock" if card.in_stock else "out of stock"
             self.stdout.write(f"  [{card.sku}] {card.name} — {card.price} {card.currency}, {stock}")
         if final.quick_replies:
-            self.stdout.write("  quick replies: " + " | ".join(final.quick_replies))
+            labels = [quick_reply(option).label for option in final.quick_replies]
+            self.stdout.write("  quick replies: " + " | ".join(labels))
         if final.handoff:
             self.stdout.write("  (handed off to a person)")
         self.stderr.write(f"intent: {final.intent}")
