@@ -61,7 +61,7 @@ def test_a_message_answered_503_shutting_down_is_sent_again_after_retry_after(pa
     expect(page.locator("chatbot-widget .err")).to_have_count(0)
 
 
-ACTION = {"type": "refine", "filter": {"inStock": True}, "basis": "last_results"}
+ACTION = {"type": "refine", "in_stock": True}  # docs/contracts.md, "Quick replies"
 
 
 def test_a_chip_with_an_action_sends_the_action_and_shows_its_label(
@@ -95,7 +95,7 @@ def test_a_chip_with_an_action_sends_the_action_and_shows_its_label(
     page.unroute("**/api/chatbot/history*")
     chips.first.click()
     expect(shopper_messages(page).last.locator(".bub")).to_have_text("In stock only")
-    # The server takes the message (an unknown field does not break it) and answers.
+    # The server validates the action, stores it with the message and answers.
     wait_for_answer(page, 2)
     assert len(bodies) == 1
     assert bodies[0]["text"] == "In stock only"

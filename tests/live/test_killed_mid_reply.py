@@ -3,27 +3,9 @@
 
 from __future__ import annotations
 
-import time
+from tests.support.live import TICKING_ENV, LiveSite, Shopper, reading, wait_for
 
-from tests.support.live import LiveSite, Shopper, reading
-
-ENV = {
-    "CHATBOT_SHOP_ADAPTER": "tests.support.shops.MemoryShopAdapter",
-    "CHATBOT_ASSISTANT": "tests.support.assistants.TickingAssistant",
-    "CHATBOT_FAKE_TICK_MS": "100",
-    "CHATBOT_REPLY_LEASE_SECONDS": "3",
-    "REDIS_URL": "",
-}
-
-
-def wait_for(check, timeout: float, step: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"not within {timeout} s")
+ENV = TICKING_ENV
 
 
 def test_a_reply_cut_by_sigkill_is_interrupted_with_its_text_and_retry_works():

@@ -19,26 +19,9 @@ import time
 import pytest
 import redis
 
-from tests.support.live import LiveSite, Shopper, reading
+from tests.support.live import TICKING_ENV, LiveSite, Shopper, reading, wait_for
 
-ENV = {
-    "CHATBOT_SHOP_ADAPTER": "tests.support.shops.MemoryShopAdapter",
-    "CHATBOT_ASSISTANT": "tests.support.assistants.TickingAssistant",
-    "CHATBOT_FAKE_TICK_MS": "100",
-    "CHATBOT_REPLY_LEASE_SECONDS": "3",
-    "CHATBOT_SHUTDOWN_GRACE_SECONDS": "4",
-    "REDIS_URL": "",
-}
-
-
-def wait_for(check, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"not within {timeout} s")
+ENV = {**TICKING_ENV, "CHATBOT_SHUTDOWN_GRACE_SECONDS": "4"}
 
 
 def deltas(stream) -> str:

@@ -136,6 +136,28 @@ class LiveSite:
         self.close()
 
 
+# A site whose shop is the in-memory one and whose assistant ticks (a delta every 100 ms),
+# with short leases: for the tests that kill and stop servers mid-reply.
+TICKING_ENV = {
+    "CHATBOT_SHOP_ADAPTER": "tests.support.shops.MemoryShopAdapter",
+    "CHATBOT_ASSISTANT": "tests.support.assistants.TickingAssistant",
+    "CHATBOT_FAKE_TICK_MS": "100",
+    "CHATBOT_REPLY_LEASE_SECONDS": "3",
+    "REDIS_URL": "",
+}
+
+
+def wait_for(check: Any, timeout: float, step: float = 0.1) -> Any:
+    """``check()``'s first true value within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"not within {timeout} s")
+
+
 class Shopper:
     """A browser-like client: guest cookie, CSRF header, JSON routes."""
 
