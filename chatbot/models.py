@@ -182,6 +182,16 @@ class ConversationRating(models.Model):
         return self.score >= self.POSITIVE_FROM
 
 
+class ShopNumbers(Conversation):
+    """No data of its own: gives the admin's Numbers page (``chatbot.admin_numbers``) its
+    place in the admin index and its view permission."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("numbers")
+        verbose_name_plural = _("numbers")
+
+
 class WebhookDelivery(models.Model):
     """Webhook ids already handled, so a retried delivery is processed once."""
 

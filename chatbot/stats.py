@@ -216,6 +216,18 @@ def _unanswered(numbers: ShopNumbers, shopper: Any) -> None:
         )
 
 
+def format_share(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.1f}%"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+
+
 def known_shop_ids() -> list[str]:
     """Shops that have conversations, for the Numbers page's shop menu."""
     return sorted(set(Conversation.objects.values_list("shop_id", flat=True).distinct()))

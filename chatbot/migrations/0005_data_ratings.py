@@ -9,6 +9,18 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name="ShopNumbers",
+            fields=[],
+            options={
+                "verbose_name": "numbers",
+                "verbose_name_plural": "numbers",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
+            },
+            bases=("chatbot.conversation",),
+        ),
         migrations.AddField(
             model_name="message",
             name="declined",

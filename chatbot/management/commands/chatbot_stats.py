@@ -14,17 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from chatbot import stats
 from chatbot.adapters import get_adapter
 
-
-def percent(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.1f}%"
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+percent = stats.format_share
+duration = stats.format_duration
 
 
 class Command(BaseCommand):
