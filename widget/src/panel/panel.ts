@@ -11,6 +11,7 @@ import { Conversation, isFinal, type ViewMessage } from "./conversation";
 import { el } from "./dom";
 import { initials, newClientMessageId, safeUrl } from "./format";
 import { locale, type Texts, texts } from "./i18n";
+import { RatingPrompt } from "./rating";
 import { renderMessage } from "./render";
 import { SafeStore } from "./storage";
 import { PANEL_CSS } from "./styles";
@@ -51,6 +52,7 @@ export function transportConfig(data: MountData): TransportConfig {
     historyUrl: data.historyUrl || "/api/chatbot/history",
     eventsUrl: data.eventsUrl || "/api/chatbot/events",
     stopUrl: data.stopUrl || "/api/chatbot/stop",
+    ratingUrl: data.ratingUrl || "/api/chatbot/rating",
   };
 }
 
@@ -97,6 +99,7 @@ export class Panel implements PanelHandle {
   private readonly bar: HTMLElement;
   private readonly footer: HTMLElement;
   private readonly live: HTMLElement;
+  readonly rating: RatingPrompt;
 
   constructor(
     private readonly loader: LoaderApi,
@@ -141,6 +144,14 @@ export class Panel implements PanelHandle {
     this.bar = el("div", { class: "bar", role: "status", hidden: true });
     this.footer = el("p", { class: "f" }, t.footer);
     this.live = el("div", { class: "sr", "aria-live": "polite" });
+    this.rating = new RatingPrompt(t, (score, comment) => {
+      if (!this.transport) return Promise.reject(new Error("not connected"));
+      return this.transport.rate(score, comment);
+    });
+    this.rating.onRated = (replyId) => {
+      this.local.set("ratedUpTo", replyId);
+      this.local.set("rateDue", null);
+    };
     const form = el(
       "form",
       {
@@ -172,6 +183,7 @@ export class Panel implements PanelHandle {
         el("button", { type: "button", class: "x", "aria-label": t.close, onclick: () => this.loader.close() }, "×"),
       ),
       this.list,
+      this.rating.root,
       this.bar,
       this.stopWrap,
       form,
@@ -237,7 +249,11 @@ export class Panel implements PanelHandle {
   setOpen(open: boolean): void {
     this.opened = open;
     this.root.hidden = !open;
-    if (!open) return;
+    if (!open) {
+      this.rateLater();
+      return;
+    }
+    this.updateRating();
     this.start().catch(() => {});
     this.input.focus();
     this.autosize();
@@ -277,6 +293,7 @@ export class Panel implements PanelHandle {
     } while (transport.userId !== user);
     this.conv.load(history.messages);
     if (history.welcome && !this.data.welcome) this.welcome.text = history.welcome;
+    if (this.handoff && !history.handoff) this.rateLater(); // staff handed back: that talk ended
     this.handoff = !!history.handoff;
     // Messages typed on an earlier page whose POST never succeeded come back, retryable.
     for (const item of this.session.getJson<Outboxed[]>("outbox", [])) {
@@ -318,6 +335,9 @@ export class Panel implements PanelHandle {
   private forget(): void {
     this.fresh = true;
     this.handoff = false;
+    this.local.set("rateDue", null);
+    this.local.set("ratedUpTo", null);
+    this.rating.hide();
     this.live.textContent = "";
     this.local.set("lastRead", null);
     this.session.set("outbox", null);
@@ -554,7 +574,36 @@ export class Panel implements PanelHandle {
     this.updateChrome();
   }
 
+  /** The last reply that answered the shopper (finished, after a question), if that is where the talk stands. */
+  private answeredReply(): ViewMessage | undefined {
+    const all = this.conv.messages;
+    const last = all[all.length - 1];
+    if (!last || last.local || last.status !== "done" || (last.role !== "assistant" && last.role !== "staff")) return;
+    return all.some((m) => m.role === "shopper") ? last : undefined;
+  }
+
+  /** The conversation ended for now (panel closed, hand-off resolved): offer the rating next time. */
+  private rateLater(): void {
+    if (this.handoff) return; // waiting for or talking with staff: not over yet
+    const reply = this.answeredReply();
+    if (reply && reply.id !== this.local.get("ratedUpTo")) this.local.set("rateDue", reply.id);
+  }
+
+  /** Shows the rating under the last reply while it is due, until the shopper writes again. */
+  private updateRating(): void {
+    const reply = this.answeredReply();
+    if (this.rating.shown) {
+      if (!reply || reply.id !== this.rating.forReply) this.rating.hide();
+      return;
+    }
+    const due = this.local.get("rateDue");
+    if (due && reply?.id === due && this.opened && this.loaded && due !== this.local.get("ratedUpTo")) {
+      this.rating.show(due);
+    }
+  }
+
   private updateChrome(): void {
+    this.updateRating();
     this.stopWrap.hidden = !this.conv.streaming();
     this.footer.textContent = this.handoff ? this.t.footerHandoff : this.t.footer;
     this.syncRead();
