@@ -23,10 +23,10 @@ def _n(value: float) -> str:
 
 
 def _nice_max(value: int) -> int:
-    """The axis top: the smallest of 1, 2, 5 × 10^k that is at least ``value``."""
+    """The axis top: the smallest of 1, 2, 4, 5, 8 × 10^k that is at least ``value``."""
     top = 1
     while True:
-        for step in (1, 2, 5):
+        for step in (1, 2, 4, 5, 8):
             if step * top >= value:
                 return step * top
         top *= 10
