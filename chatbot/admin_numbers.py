@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -182,8 +183,20 @@ def export_shopper_data(
 def delete_shopper_data(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Conversation]
 ) -> HttpResponse:
+    conversations = list(queryset.order_by("created_at", "id"))
+    if request.POST.get("confirm") != "yes":
+        # As Django's own delete action: a page that says what goes, then one more click.
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": _("Delete these conversations everywhere?"),
+            "opts": model_admin.model._meta,
+            "conversations": conversations,
+            "counts": shopper_data.count(conversations),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/chatbot/confirm_shopper_delete.html", context)
     return delete_and_report(
-        model_admin, request, list(queryset), reverse("admin:chatbot_conversation_changelist")
+        model_admin, request, conversations, reverse("admin:chatbot_conversation_changelist")
     )
 
 

@@ -99,6 +99,11 @@ class Counts:
         return f"{self.conversations} conversation(s), {self.messages} message(s), {self.ratings} rating(s)"
 
 
+def count(conversations: Iterable[Conversation]) -> Counts:
+    """What deleting these would erase."""
+    return _counts(conversations)
+
+
 def _counts(conversations: Iterable[Conversation]) -> Counts:
     ids = [c.pk for c in conversations]
     return Counts(

@@ -13,7 +13,7 @@ Everything is read from stored messages, so every engine and assistant counts al
   staff message there, and at least one finished assistant reply that did not decline.
 - The questions the assistant could not answer: shopper messages whose reply declined
   (``Message.declined``: nothing matched, not in the shop's information, off topic) or
-  failed.
+  failed, unless a retry of it was answered after all.
 - CSAT: ratings given in the window (1–5; 4 and 5 count as satisfied).
 
 Days are calendar days in the site's time zone (``TIME_ZONE``), today included.
@@ -26,7 +26,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -202,7 +202,16 @@ def _unanswered(numbers: ShopNumbers, shopper: Any) -> None:
     declined = Q(replies__role=Message.Role.ASSISTANT) & (
         Q(replies__declined=True) | Q(replies__status=Message.Status.FAILED)
     )
-    questions = shopper.filter(declined).distinct().order_by("-created_at", "-id")
+    # A failed reply the shopper retried into an answer does not count.
+    answered_later = Exists(
+        Message.objects.filter(
+            reply_to=OuterRef("pk"),
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.DONE,
+            declined=False,
+        )
+    )
+    questions = shopper.filter(declined).exclude(answered_later).distinct().order_by("-created_at", "-id")
     numbers.unanswered_count = questions.count()
     for question in questions.prefetch_related("replies")[:UNANSWERED_LISTED]:
         failed = any(r.status == Message.Status.FAILED for r in question.replies.all())

@@ -46,7 +46,9 @@ def rating(conv: Conversation, score: int, when: dt.datetime, comment: str = "")
 
 def make_known_chats() -> dict[str, Conversation]:
     a = conversation("acme", "ga")  # answered by the assistant, on two days
-    exchange(a, "Do you have tents?", at(8, 10))
+    tents = exchange(a, "Do you have tents?", at(8, 10))
+    # Its first reply had failed; the shopper's retry was answered: not "unanswered".
+    message(a, "assistant", "Sorry, try again.", at(8, 10, 0, 1), reply_to=tents, status="failed")
     exchange(a, "Thanks, and sleeping bags?", at(10, 9, 30))
     rating(a, 5, at(8, 10, 5))
 

@@ -88,10 +88,16 @@ def test_the_admin_action_exports_and_deletes_selected_conversations(owner):
     ]
     assert data["conversations"][0]["ratings"][0]["score"] == 4
 
-    deleted = owner.post(
-        "/admin/chatbot/conversation/",
-        {"action": "delete_shopper_data", "_selected_action": [chats["c"].pk], "csrfmiddlewaretoken": token},
-    )
+    selected = {
+        "action": "delete_shopper_data",
+        "_selected_action": [chats["c"].pk],
+        "csrfmiddlewaretoken": token,
+    }
+    asked = owner.post("/admin/chatbot/conversation/", selected)
+    assert asked.status_code == 200  # first a page that says what goes
+    assert "This erases 1 conversation(s), 5 message(s), 1 rating(s) for good" in asked.content.decode()
+    assert Conversation.objects.filter(pk=chats["c"].pk).exists()
+    deleted = owner.post("/admin/chatbot/conversation/", {**selected, "confirm": "yes"})
     assert deleted.status_code == 302
     assert not Conversation.objects.filter(pk=chats["c"].pk).exists()
     assert not Message.objects.filter(conversation_id=chats["c"].pk).exists()
