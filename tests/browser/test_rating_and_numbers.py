@@ -31,7 +31,7 @@ def stored_ratings(site) -> list[list]:
     return json.loads(site.manage("shell", "-c", RATINGS).strip().splitlines()[-1])
 
 
-def test_a_shopper_rates_the_chat_with_one_click(page: Page, site) -> None:
+def test_a_shopper_rates_the_chat_with_one_click(page: Page, site, shot) -> None:
     page.goto("/s/demo/")
     open_chat(page)
     send(page, "Do you have a tent under $300?")
@@ -43,8 +43,10 @@ def test_a_shopper_rates_the_chat_with_one_click(page: Page, site) -> None:
     launcher(page).click()
     expect(rating).to_be_visible()
     expect(rating).to_contain_text("How did we do?")
+    shot(page, "asked")
     rating.locator('button.face[aria-label="5 of 5"]').click()  # the one click
     expect(rating).to_contain_text("Thanks for rating!")
+    shot(page, "rated")
     rating.locator("input").fill("Found my tent <b>fast</b>")
     rating.locator("input").press("Enter")
     expect(rating).to_contain_text("Thanks for your feedback!")

@@ -11,7 +11,8 @@
 import { el } from "./dom";
 import type { Texts } from "./i18n";
 
-export const FACES = ["😞", "🙁", "😐", "🙂", "😄"];
+// Faces from Unicode 6.0, which every emoji font has (newer ones show as boxes on older systems).
+export const FACES = ["😠", "😞", "😐", "😊", "😄"];
 
 export type SendRating = (score: number, comment?: string) => Promise<unknown>;
 
