@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from chatbot.engines import get_engine
+from chatbot.engines.local.hub import get_hub
 from chatbot.engines.stream import client as stream_client
 from chatbot.identity import customer_chat_id
 from chatbot.models import Conversation, ConversationRating, Message
@@ -86,8 +87,28 @@ def test_export_holds_every_message_and_the_ratings_local(mia, caplog):
     assert not any(text in line for _, text in TEXTS)  # never the texts
 
 
-def test_delete_leaves_nothing_of_the_shopper_in_that_shop_local(mia, caplog):
-    conv = chat("acme", mia, TEXTS)
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def hub(request, settings):
+    """The local engine's event hub: in memory, and on Redis as deployed with REDIS_URL."""
+    if request.param == "redis":
+        import redis
+
+        url = "redis://127.0.0.1:6379/9"
+        try:
+            redis.Redis.from_url(url).ping()
+        except redis.RedisError:
+            pytest.skip("no Redis at 127.0.0.1:6379")
+        redis.Redis.from_url(url).flushdb()
+        settings.REDIS_URL = url
+    else:
+        settings.REDIS_URL = ""
+    return get_hub()
+
+
+def test_delete_leaves_nothing_of_the_shopper_in_that_shop_local(mia, caplog, hub):
+    conv = chat("acme", mia, TEXTS, engine=True)  # the live events too (the hub's replay buffer)
+    hub.flush()
+    assert [e.data["message"]["text"] for e in hub.replay(conv.pk, "0-0")] == [t for _, t in TEXTS]
     ConversationRating.objects.create(conversation=conv, score=1)
     kept = chat("beta", mia, [("shopper", "another shop")])
     with caplog.at_level(logging.INFO, logger="chatbot.shopper_data"):
@@ -97,6 +118,7 @@ def test_delete_leaves_nothing_of_the_shopper_in_that_shop_local(mia, caplog):
     assert not Message.objects.filter(conversation_id=conv.pk).exists()
     assert not ConversationRating.objects.filter(conversation_id=conv.pk).exists()
     assert Conversation.objects.filter(pk=kept.pk).exists()
+    assert hub.replay(conv.pk, "0-0") == []
     assert "shopper data delete: shop=acme" in caplog.text
     assert json.loads(run("export", "--shop", "acme", "--chat-user", mia))["conversations"] == []
 
