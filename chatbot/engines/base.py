@@ -93,5 +93,5 @@ class ChatEngine:
     def delete_conversation(self, conversation: Conversation, *, last_of_shopper: bool) -> None:
         """Erase the engine's copy of this conversation before the app deletes its rows.
         ``last_of_shopper``: no other conversation of this chat user remains, so the
-        engine may erase the shopper's account with it. Local keeps nothing else: no-op."""
+        engine may erase the shopper's account with it. Default: nothing to erase."""
         return None
