@@ -107,3 +107,13 @@ class ConversationRatingTarget:
     def of(client: Client) -> int:
         response = client.get("/api/chatbot/history", {"shop": "acme"})
         return response.json()["conversation"]["id"]
+
+
+def test_ratings_are_rate_limited_per_shopper(visitor, assistant, settings):
+    chat(visitor)
+    settings.CHATBOT_RATE_LIMIT = 2
+    assert [rate(visitor, {"score": 3}).status_code for _ in range(2)] == [201, 200]
+    refused = rate(visitor, {"score": 3})
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused["Retry-After"]) >= 1
