@@ -185,3 +185,12 @@ def test_a_failing_stream_deletes_nothing_locally(mia, on_stream):
     with pytest.raises(CommandError, match="Stream channel delete failed"):
         run("delete", "--shop", "acme", "--chat-user", mia)
     assert Message.objects.filter(conversation=conv).count() == 4
+
+
+def test_a_conversation_stream_never_saw_exports_and_deletes_cleanly(mia, on_stream):
+    conv = chat("acme", mia, [("shopper", "typed while Stream was down")])  # never delivered
+    data = json.loads(run("export", "--shop", "acme", "--chat-user", mia))
+    assert data["conversations"][0]["engine"] == {"name": "stream", "copy": None}
+    assert data["conversations"][0]["messages"][0]["text"] == "typed while Stream was down"
+    assert "Deleted 1 conversation(s), 1 message(s)" in run("delete", "--shop", "acme", "--chat-user", mia)
+    assert not Conversation.objects.filter(pk=conv.pk).exists()

@@ -486,7 +486,8 @@ def export_channel(channel_id: str) -> Any:
     try:
         started = call("channel export", client.export_channels, [{"type": CHANNEL_TYPE, "id": channel_id}])
     except StreamError as exc:
-        if exc.status_code == 400 and "find channel" in str(getattr(exc, "payload", "")).lower():
+        # Stream's SDK tests expect "Can't find channel" for a channel it never had.
+        if "can't find channel" in str(getattr(exc, "payload", "")).lower():
             return None
         raise
     task_id = str(started["task_id"])
