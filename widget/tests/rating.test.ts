@@ -94,6 +94,43 @@ describe("rating", () => {
     expect(rating(root).hidden).toBe(true);
   });
 
+  it("is offered once staff handed the conversation back, on a later page too", async () => {
+    const talk = [
+      msg({ id: "1", role: "shopper", text: "I want a refund", status: "received" }),
+      msg({ id: "2", role: "assistant", text: "A person will help.", status: "done", handoff: true }),
+      msg({ id: "3", role: "staff", text: "Refund done!", status: "done" }),
+      msg({ id: "4", role: "system", text: "The assistant is back.", status: "done" }),
+    ];
+    // Page 1: handed off, staff answering. No rating while a person handles it.
+    const first = new FakeTransport();
+    first.historyResult = { messages: talk, handoff: true };
+    const one = fakeLoader({});
+    const p1 = new Panel(one, async () => first);
+    one.panel = p1;
+    p1.mount();
+    await flush();
+    await flush();
+    one.open();
+    await flush();
+    expect(rating(one.root).hidden).toBe(true);
+    document.body.innerHTML = "";
+    // Page 2 (the shopper browsed on): staff have handed back. Offered on open, no close needed.
+    const second = new FakeTransport();
+    second.historyResult = { messages: talk, handoff: false };
+    const two = fakeLoader({});
+    const p2 = new Panel(two, async () => second);
+    two.panel = p2;
+    p2.mount();
+    await flush();
+    await flush();
+    two.open();
+    await flush();
+    expect(rating(two.root).hidden).toBe(false);
+    faces(two.root)[3].click();
+    await flush();
+    expect(second.ratings).toEqual([{ score: 4 }]);
+  });
+
   it("says so when the rating could not be sent, and lets the shopper click again", async () => {
     const { loader, root, transport } = await answered();
     transport.rateImpl = () => Promise.reject(new Error("offline"));

@@ -293,8 +293,12 @@ export class Panel implements PanelHandle {
     } while (transport.userId !== user);
     this.conv.load(history.messages);
     if (history.welcome && !this.data.welcome) this.welcome.text = history.welcome;
-    if (this.handoff && !history.handoff) this.rateLater(); // staff handed back: that talk ended
+    // A hand-off seen here or on an earlier page that is over now (staff handed back):
+    // that talk ended, so the rating is offered.
+    const wasHandedOff = this.handoff || this.local.get("handoff") === "1";
     this.handoff = !!history.handoff;
+    this.local.set("handoff", this.handoff ? "1" : null);
+    if (wasHandedOff && !this.handoff) this.rateLater();
     // Messages typed on an earlier page whose POST never succeeded come back, retryable.
     for (const item of this.session.getJson<Outboxed[]>("outbox", [])) {
       const shown = this.conv.findByClientId(item.clientMessageId);
@@ -335,6 +339,7 @@ export class Panel implements PanelHandle {
   private forget(): void {
     this.fresh = true;
     this.handoff = false;
+    this.local.set("handoff", null);
     this.local.set("rateDue", null);
     this.local.set("ratedUpTo", null);
     this.rating.hide();
@@ -368,7 +373,10 @@ export class Panel implements PanelHandle {
     if (!m) return;
     if (isFinal(m)) this.news.delete(m.id);
     else this.news.set(m.id, Date.now());
-    if (e.type === "reply.handoff" || m.handoff) this.handoff = true;
+    if (e.type === "reply.handoff" || m.handoff) {
+      this.handoff = true;
+      this.local.set("handoff", "1"); // a later page learns when it is over (the rating)
+    }
     const arrived = e.type === "reply.done" || e.type === "reply.failed" || e.type === "message.new";
     if (arrived && this.opened && (m.role === "assistant" || m.role === "staff") && m.text) {
       // Announce whole answers once, not every streamed fragment.
@@ -576,7 +584,7 @@ export class Panel implements PanelHandle {
 
   /** The last reply that answered the shopper (finished, after a question), if that is where the talk stands. */
   private answeredReply(): ViewMessage | undefined {
-    const all = this.conv.messages;
+    const all = this.conv.messages.filter((m) => m.role !== "system"); // notices are not the talk
     const last = all[all.length - 1];
     if (!last || last.local || last.status !== "done" || (last.role !== "assistant" && last.role !== "staff")) return;
     return all.some((m) => m.role === "shopper") ? last : undefined;
