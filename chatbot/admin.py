@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import activity
+from .admin_numbers import delete_shopper_data, export_shopper_data
 from .engines import get_engine
 from .models import Conversation, Message, ShopChatSettings
 
@@ -61,7 +62,7 @@ class ConversationAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "chat_user_id", "messages__text"]
     readonly_fields = ["shop_id", "chat_user_id", "display_name", "language", "created_at", "updated_at"]
     inlines = [MessageInline]
-    actions = ["resume_assistant"]
+    actions = ["resume_assistant", export_shopper_data, delete_shopper_data]
 
     def save_model(self, request: HttpRequest, obj: Conversation, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -63,6 +63,12 @@ export class FakeTransport implements Transport {
   async stop(messageId: string): Promise<void> {
     this.stopped.push(messageId);
   }
+  ratings: { score: number; comment?: string }[] = [];
+  rateImpl: () => Promise<unknown> = async () => ({});
+  rate(score: number, comment?: string): Promise<unknown> {
+    this.ratings.push(comment ? { score, comment } : { score });
+    return this.rateImpl();
+  }
   onEvent(cb: (e: ChatEvent) => void): () => void {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);

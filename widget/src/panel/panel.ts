@@ -11,6 +11,7 @@ import { Conversation, isFinal, type ViewMessage } from "./conversation";
 import { el } from "./dom";
 import { initials, newClientMessageId, safeUrl } from "./format";
 import { locale, type Texts, texts } from "./i18n";
+import { RatingPrompt } from "./rating";
 import { renderMessage } from "./render";
 import { SafeStore } from "./storage";
 import { PANEL_CSS } from "./styles";
@@ -51,6 +52,7 @@ export function transportConfig(data: MountData): TransportConfig {
     historyUrl: data.historyUrl || "/api/chatbot/history",
     eventsUrl: data.eventsUrl || "/api/chatbot/events",
     stopUrl: data.stopUrl || "/api/chatbot/stop",
+    ratingUrl: data.ratingUrl || "/api/chatbot/rating",
   };
 }
 
@@ -97,6 +99,7 @@ export class Panel implements PanelHandle {
   private readonly bar: HTMLElement;
   private readonly footer: HTMLElement;
   private readonly live: HTMLElement;
+  readonly rating: RatingPrompt;
 
   constructor(
     private readonly loader: LoaderApi,
@@ -141,6 +144,14 @@ export class Panel implements PanelHandle {
     this.bar = el("div", { class: "bar", role: "status", hidden: true });
     this.footer = el("p", { class: "f" }, t.footer);
     this.live = el("div", { class: "sr", "aria-live": "polite" });
+    this.rating = new RatingPrompt(t, (score, comment) => {
+      if (!this.transport) return Promise.reject(new Error("not connected"));
+      return this.transport.rate(score, comment);
+    });
+    this.rating.onRated = (replyId) => {
+      this.local.set("ratedUpTo", replyId);
+      this.local.set("rateDue", null);
+    };
     const form = el(
       "form",
       {
@@ -172,6 +183,7 @@ export class Panel implements PanelHandle {
         el("button", { type: "button", class: "x", "aria-label": t.close, onclick: () => this.loader.close() }, "×"),
       ),
       this.list,
+      this.rating.root,
       this.bar,
       this.stopWrap,
       form,
@@ -237,7 +249,11 @@ export class Panel implements PanelHandle {
   setOpen(open: boolean): void {
     this.opened = open;
     this.root.hidden = !open;
-    if (!open) return;
+    if (!open) {
+      this.rateLater();
+      return;
+    }
+    this.updateRating();
     this.start().catch(() => {});
     this.input.focus();
     this.autosize();
@@ -277,7 +293,12 @@ export class Panel implements PanelHandle {
     } while (transport.userId !== user);
     this.conv.load(history.messages);
     if (history.welcome && !this.data.welcome) this.welcome.text = history.welcome;
+    // A hand-off seen here or on an earlier page that is over now (staff handed back):
+    // that talk ended, so the rating is offered.
+    const wasHandedOff = this.handoff || this.local.get("handoff") === "1";
     this.handoff = !!history.handoff;
+    this.local.set("handoff", this.handoff ? "1" : null);
+    if (wasHandedOff && !this.handoff) this.rateLater();
     // Messages typed on an earlier page whose POST never succeeded come back, retryable.
     for (const item of this.session.getJson<Outboxed[]>("outbox", [])) {
       const shown = this.conv.findByClientId(item.clientMessageId);
@@ -318,6 +339,10 @@ export class Panel implements PanelHandle {
   private forget(): void {
     this.fresh = true;
     this.handoff = false;
+    this.local.set("handoff", null);
+    this.local.set("rateDue", null);
+    this.local.set("ratedUpTo", null);
+    this.rating.hide();
     this.live.textContent = "";
     this.local.set("lastRead", null);
     this.session.set("outbox", null);
@@ -348,7 +373,10 @@ export class Panel implements PanelHandle {
     if (!m) return;
     if (isFinal(m)) this.news.delete(m.id);
     else this.news.set(m.id, Date.now());
-    if (e.type === "reply.handoff" || m.handoff) this.handoff = true;
+    if (e.type === "reply.handoff" || m.handoff) {
+      this.handoff = true;
+      this.local.set("handoff", "1"); // a later page learns when it is over (the rating)
+    }
     const arrived = e.type === "reply.done" || e.type === "reply.failed" || e.type === "message.new";
     if (arrived && this.opened && (m.role === "assistant" || m.role === "staff") && m.text) {
       // Announce whole answers once, not every streamed fragment.
@@ -554,7 +582,36 @@ export class Panel implements PanelHandle {
     this.updateChrome();
   }
 
+  /** The last reply that answered the shopper (finished, after a question), if that is where the talk stands. */
+  private answeredReply(): ViewMessage | undefined {
+    const all = this.conv.messages.filter((m) => m.role !== "system"); // notices are not the talk
+    const last = all[all.length - 1];
+    if (!last || last.local || last.status !== "done" || (last.role !== "assistant" && last.role !== "staff")) return;
+    return all.some((m) => m.role === "shopper") ? last : undefined;
+  }
+
+  /** The conversation ended for now (panel closed, hand-off resolved): offer the rating next time. */
+  private rateLater(): void {
+    if (this.handoff) return; // waiting for or talking with staff: not over yet
+    const reply = this.answeredReply();
+    if (reply && reply.id !== this.local.get("ratedUpTo")) this.local.set("rateDue", reply.id);
+  }
+
+  /** Shows the rating under the last reply while it is due, until the shopper writes again. */
+  private updateRating(): void {
+    const reply = this.answeredReply();
+    if (this.rating.shown) {
+      if (!reply || reply.id !== this.rating.forReply) this.rating.hide();
+      return;
+    }
+    const due = this.local.get("rateDue");
+    if (due && reply?.id === due && this.opened && this.loaded && due !== this.local.get("ratedUpTo")) {
+      this.rating.show(due);
+    }
+  }
+
   private updateChrome(): void {
+    this.updateRating();
     this.stopWrap.hidden = !this.conv.streaming();
     this.footer.textContent = this.handoff ? this.t.footerHandoff : this.t.footer;
     this.syncRead();

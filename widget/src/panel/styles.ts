@@ -88,4 +88,15 @@ display:grid;place-items:center}
 .f{margin:0;padding:4px 10px 10px;text-align:center;font-size:11px;color:var(--muted);flex:none}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:480px){textarea{font-size:16px;line-height:1.35}}
+.rate{display:flex;flex-wrap:wrap;align-items:center;gap:4px 8px;padding:8px 14px;border-top:1px solid var(--line);
+font-size:13px;color:var(--muted);flex:none}
+.rate[hidden]{display:none}
+.faces{display:flex;gap:2px}
+.face{border:0;background:none;font-size:20px;line-height:1;padding:4px;border-radius:8px;cursor:pointer}
+.face:hover:not(:disabled),.face[aria-pressed=true]{background:var(--bubble)}
+.face:disabled{cursor:default}
+.rc{display:flex;gap:6px;width:100%}
+.rc[hidden]{display:none}
+.rc input{flex:1;min-width:0;font:inherit;padding:5px 8px;border:1px solid var(--line);border-radius:8px;
+background:var(--bg);color:var(--fg)}
 `;

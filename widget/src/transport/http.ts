@@ -154,6 +154,10 @@ export class ChatApi {
     return this.post(this.cfg.stopUrl, { messageId });
   }
 
+  rate(score: number, comment?: string): Promise<unknown> {
+    return this.post(this.cfg.ratingUrl || "/api/chatbot/rating", comment ? { score, comment } : { score });
+  }
+
   history(): Promise<{ messages: Message[]; welcome?: string; conversation?: { handoff?: boolean } }> {
     return this.get(this.cfg.historyUrl, { shop: this.cfg.shop });
   }

@@ -82,6 +82,8 @@ export interface Transport {
   history(): Promise<History>;
   send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult>;
   stop(messageId: string): Promise<void>;
+  /** The shopper's rating of the conversation (CSAT 1–5), through the Django route on every engine. */
+  rate(score: number, comment?: string): Promise<unknown>;
   onEvent(cb: (event: ChatEvent) => void): () => void;
   /** Tell the engine the shopper has seen everything (Stream's markRead). */
   markRead?(): void;
@@ -97,6 +99,7 @@ export interface TransportConfig {
   historyUrl: string;
   eventsUrl: string;
   stopUrl: string;
+  ratingUrl?: string;
 }
 
 export interface TokenResponse {
