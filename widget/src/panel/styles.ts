@@ -1,7 +1,7 @@
 /** Panel CSS, scoped by the shadow root; colours follow the page theme (see theme.ts). */
 export const PANEL_CSS = `
 .p{--brand:var(--cb-brand,#E53935);--bg:#fff;--fg:#1f2328;--muted:#6b7280;--bubble:#f1f2f5;--line:#e5e7eb;
---card:#fff;--ok:#15803d;--bad:#c62828;--ring:#1a73e8;color-scheme:light;
+--card:#fff;--ok:#15803d;--bad:#c62828;--ring:#1a73e8;--link:#0b57d0;--code:rgba(0,0,0,.06);color-scheme:light;
 --ph:linear-gradient(135deg,#eef2f7,#d5deea);--phfg:#51627a;
 position:fixed;right:24px;bottom:92px;width:380px;height:640px;max-height:calc(100vh - 116px);
 display:flex;flex-direction:column;background:var(--bg);color:var(--fg);border-radius:16px;overflow:hidden;
@@ -11,9 +11,9 @@ text-align:left;letter-spacing:normal;text-transform:none}
 .p[hidden]{display:none}
 :host([data-position=bottom-left]) .p{right:auto;left:24px}
 .p[data-theme=dark]{--bg:#1b1d23;--fg:#e8eaed;--muted:#9aa0a6;--bubble:#2a2d35;--line:#30333b;--card:#22252c;
---ok:#34d399;--bad:#f87171;--ph:linear-gradient(135deg,#2c313b,#1f232a);--phfg:#8fa3bf;color-scheme:dark}
+--ok:#34d399;--bad:#f87171;--link:#8ab4f8;--code:rgba(255,255,255,.1);--ph:linear-gradient(135deg,#2c313b,#1f232a);--phfg:#8fa3bf;color-scheme:dark}
 @media (prefers-color-scheme:dark){.p[data-theme=auto]{--bg:#1b1d23;--fg:#e8eaed;--muted:#9aa0a6;--bubble:#2a2d35;
---line:#30333b;--card:#22252c;--ok:#34d399;--bad:#f87171;--ph:linear-gradient(135deg,#2c313b,#1f232a);--phfg:#8fa3bf;
+--line:#30333b;--card:#22252c;--ok:#34d399;--bad:#f87171;--link:#8ab4f8;--code:rgba(255,255,255,.1);--ph:linear-gradient(135deg,#2c313b,#1f232a);--phfg:#8fa3bf;
 color-scheme:dark}}
 @media (max-width:480px){.p{inset:0;width:100%;height:100%;max-height:none;border-radius:0}}
 *{box-sizing:border-box}
@@ -41,7 +41,19 @@ font-weight:700;font-size:16px;flex:none;overflow:hidden}
 .dots i:nth-child(2){animation-delay:.2s}.dots i:nth-child(3){animation-delay:.4s}
 @keyframes cb-blink{0%,80%,100%{opacity:.25}40%{opacity:1}}
 @media (prefers-reduced-motion:reduce){.dots i{animation:none;opacity:.6}}
-.caret::after{content:"▍";opacity:.6;margin-left:1px}
+.tail::after{content:"▍";opacity:.6;margin-left:1px}
+.md{white-space:normal}
+.md>:first-child{margin-top:0}.md>:last-child{margin-bottom:0}
+.md p,.md ul,.md ol,.md pre,.md blockquote,.md hr,.md div{margin:0 0 .5em}
+.md ul,.md ol{padding-left:1.4em}.md li+li{margin-top:.15em}.md li>p{margin:0}
+.md a{color:var(--link);text-decoration:underline;overflow-wrap:anywhere}
+.md code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--code);
+border-radius:4px;padding:1px 4px}
+.md pre{white-space:pre-wrap;background:var(--code);border-radius:6px;padding:6px 8px}.md pre code{padding:0;background:none}
+.md blockquote{border-left:3px solid var(--line);padding-left:8px;color:var(--muted)}
+.md hr{border:0;border-top:1px solid var(--line)}
+.md div{overflow-x:auto}.md table{border-collapse:collapse;font-size:13px}
+.md th,.md td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
 .cw{position:relative;align-self:stretch;max-width:100%}
 .cards{display:flex;gap:8px;overflow-x:auto;max-width:100%;padding-bottom:4px;scroll-snap-type:x proximity;
 scrollbar-width:thin}

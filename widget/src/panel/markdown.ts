@@ -1,0 +1,145 @@
+/**
+ * Replies from language models arrive as Markdown. `streaming-markdown` (3 KB gzipped,
+ * written for text that arrives in pieces) reads it and calls back with tokens; this module
+ * builds the DOM from them with createElement and text nodes only. Nothing the model wrote
+ * is ever parsed as HTML (the parser leaves raw HTML as text), links go only to http(s) (else
+ * their text shows) and open in a new tab without the opener, and the model cannot place
+ * images (a tracking pixel, a fake button): an image becomes a link to it.
+ *
+ * The parser is optimistic: `**bo` is already bold, `[tex` already a (not yet usable) link,
+ * and it holds back a lone `-` or `*` until it knows what it starts, so a reply re-rendered
+ * from its accumulated text while it streams never shows half-written markup.
+ */
+import * as smd from "streaming-markdown";
+import { safeUrl } from "./format";
+
+interface State {
+  /** Open elements, innermost last. */
+  stack: HTMLElement[];
+}
+
+const BLOCK: Partial<Record<smd.Token, keyof HTMLElementTagNameMap>> = {
+  [smd.PARAGRAPH]: "p",
+  [smd.BLOCKQUOTE]: "blockquote",
+  [smd.LINE_BREAK]: "br",
+  [smd.RULE]: "hr",
+  [smd.ITALIC_AST]: "em",
+  [smd.ITALIC_UND]: "em",
+  [smd.STRONG_AST]: "strong",
+  [smd.STRONG_UND]: "strong",
+  [smd.STRIKE]: "s",
+  [smd.CODE_INLINE]: "code",
+  [smd.LIST_UNORDERED]: "ul",
+  [smd.LIST_ORDERED]: "ol",
+  [smd.LIST_ITEM]: "li",
+  [smd.TABLE_CELL]: "td",
+};
+
+function child<K extends keyof HTMLElementTagNameMap>(parent: HTMLElement, tag: K): HTMLElementTagNameMap[K] {
+  return parent.appendChild(document.createElement(tag));
+}
+
+function open(s: State, type: smd.Token): void {
+  const parent = s.stack[s.stack.length - 1];
+  let node: HTMLElement;
+  if (type >= smd.HEADING_1 && type <= smd.HEADING_6) {
+    // A heading inside one chat bubble would break the page's outline: a bold line.
+    node = child(child(parent, "p"), "strong");
+  } else if (type === smd.CODE_BLOCK || type === smd.CODE_FENCE) {
+    node = child(child(parent, "pre"), "code");
+  } else if (type === smd.LINK || type === smd.RAW_URL || type === smd.IMAGE) {
+    // Stays a plain span unless an http(s) address arrives (see attr).
+    node = child(parent, "span");
+    node.dataset.link = type === smd.IMAGE ? "image" : "link";
+  } else if (type === smd.CHECKBOX) {
+    node = child(parent, "span");
+    node.textContent = "☐ ";
+  } else if (type === smd.TABLE) {
+    node = child(child(parent, "div"), "table");
+  } else if (type === smd.TABLE_ROW) {
+    const section = parent.children.length ? parent.children[1] || child(parent, "tbody") : child(parent, "thead");
+    node = child(section as HTMLElement, "tr");
+  } else {
+    const tag = BLOCK[type];
+    // Equations and anything new: their text, in a neutral span.
+    node = child(parent, tag === "td" && parent.parentElement?.tagName === "THEAD" ? "th" : tag || "span");
+  }
+  s.stack.push(node);
+}
+
+function attr(s: State, type: smd.Attr, value: string): void {
+  const node = s.stack[s.stack.length - 1];
+  if ((type === smd.HREF || type === smd.SRC) && node.dataset.link) {
+    const href = safeUrl(value);
+    if (!href) return;
+    const a = document.createElement("a");
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer nofollow";
+    a.append(...node.childNodes);
+    a.dataset.link = node.dataset.link;
+    node.replaceWith(a);
+    s.stack[s.stack.length - 1] = a;
+  } else if (type === smd.CHECKED) node.textContent = "☑ ";
+  else if (type === smd.START && node instanceof HTMLOListElement) {
+    const start = Number(value);
+    if (Number.isInteger(start) && start !== 1) node.start = start;
+  }
+}
+
+function close(s: State): void {
+  // The root (the bubble's content) is never closed, whatever the parser sends.
+  if (s.stack.length <= 1) return;
+  const node = s.stack.pop() as HTMLElement;
+  // An image link names the picture; without a description, by its address.
+  if (node instanceof HTMLAnchorElement && node.dataset.link === "image" && !node.textContent) {
+    node.textContent = node.href;
+  }
+  if (node.dataset.link) delete node.dataset.link;
+}
+
+/**
+ * `a_b_c` is a name, not emphasis (CommonMark agrees; this parser does not): underscores
+ * between letters or digits are escaped, outside code spans and fences only.
+ */
+export function escapeIntraword(source: string): string {
+  let fenced = false;
+  return source
+    .split("\n")
+    .map((line) => {
+      if (/^ {0,3}(```|~~~)/.test(line)) {
+        fenced = !fenced;
+        return line;
+      }
+      if (fenced || !line.includes("_")) return line;
+      return line
+        .split(/(`+[^`]*`+)/)
+        .map((part, i) => (i % 2 ? part : part.replace(/(?<=[\p{L}\p{N}])_(?=[\p{L}\p{N}])/gu, "\\_")))
+        .join("");
+    })
+    .join("\n");
+}
+
+/**
+ * Appends the Markdown `source` to `parent` as DOM. `streaming`: the text is unfinished, so
+ * what the parser still holds back (a possible marker at the very end) stays unseen.
+ */
+export function renderMarkdown(parent: HTMLElement, source: string, streaming = false): void {
+  const root = document.createElement("div");
+  const state: State = { stack: [root] };
+  const parser = smd.parser({
+    data: state,
+    add_token: (s: State, type: smd.Token) => (type === smd.DOCUMENT ? s.stack.push(s.stack[0]) : open(s, type)),
+    end_token: close,
+    add_text: (s: State, text: string) => s.stack[s.stack.length - 1].append(text),
+    set_attr: attr,
+  });
+  try {
+    smd.parser_write(parser, escapeIntraword(source));
+    if (!streaming) smd.parser_end(parser);
+  } catch {
+    // A text the parser cannot take (it has a nesting limit): show it as it is.
+    root.replaceChildren(source);
+  }
+  parent.append(...root.childNodes);
+}
