@@ -143,3 +143,11 @@ export function renderMarkdown(parent: HTMLElement, source: string, streaming = 
   }
   parent.append(...root.childNodes);
 }
+
+/** What a screen reader should hear for a Markdown text: its words, blocks apart. */
+export function markdownText(source: string): string {
+  const div = document.createElement("div");
+  renderMarkdown(div, source);
+  for (const block of div.querySelectorAll("p, li, br, tr, th, td, pre")) block.after(" ");
+  return (div.textContent || "").replace(/\s+/g, " ").trim();
+}
