@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ViewMessage } from "../src/panel/conversation";
 import { texts } from "../src/panel/i18n";
-import { escapeIntraword, renderMarkdown } from "../src/panel/markdown";
+import { prepare, renderMarkdown } from "../src/panel/markdown";
 import { renderMessage } from "../src/panel/render";
 
 function md(source: string, streaming = false): HTMLElement {
@@ -57,7 +57,17 @@ describe("markdown: what language models write", () => {
   it("underscores inside names stay underscores", () => {
     expect(md("SKU NW_TNT_2P and snake_case_name").textContent).toBe("SKU NW_TNT_2P and snake_case_name");
     expect(md("SKU NW_TNT_2P").querySelector("em")).toBeNull();
-    expect(escapeIntraword("a_b `c_d`\n```\ne_f\n```")).toBe("a\\_b `c_d`\n```\ne_f\n```");
+    expect(prepare("a_b `c_d`\n```\ne_f\n```")).toBe("a\\_b `c_d`\n```\ne_f\n```");
+  });
+
+  it("a marker never closed stays a character", () => {
+    expect(md("call window.__init now").textContent).toBe("call window.__init now");
+    expect(md("call window.__init now").querySelector("strong")).toBeNull();
+    expect(md("a stray ** here and **bold**").querySelectorAll("strong")).toHaveLength(1);
+    expect(md("a stray ** here and **bold**").textContent).toBe("a stray ** here and bold");
+    expect(md("*one* and *two and 2 * 3").textContent).toBe("one and *two and 2 * 3");
+    expect(md("**see `x*y` here**").querySelector("strong code")?.textContent).toBe("x*y");
+    expect(md("* item *a*").querySelector("li em")?.textContent).toBe("a");
   });
 
   it("headings become a bold line, not a heading of the page", () => {

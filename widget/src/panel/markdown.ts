@@ -98,26 +98,56 @@ function close(s: State): void {
   if (node.dataset.link) delete node.dataset.link;
 }
 
+const CODE_SPAN = /(`+[^`]*`+)/;
+const INTRAWORD = /(?<=[\p{L}\p{N}])_(?=[\p{L}\p{N}])/gu;
+
 /**
- * `a_b_c` is a name, not emphasis (CommonMark agrees; this parser does not): underscores
- * between letters or digits are escaped, outside code spans and fences only.
+ * Two differences from CommonMark that matter in shop answers, fixed before parsing (code
+ * spans and fences untouched): `a_b_c` is a name, not emphasis (underscores between letters
+ * or digits are escaped); and a marker that is never closed (`window.__init` or a stray
+ * `**`) stays a character instead of making the rest of the line bold (the last unpaired
+ * one is escaped). `open`: the last line is still being written, so its markers may yet
+ * close; it is left to the parser, which shows them optimistically.
  */
-export function escapeIntraword(source: string): string {
+export function prepare(source: string, open = false): string {
   let fenced = false;
-  return source
-    .split("\n")
-    .map((line) => {
+  const lines = source.split("\n");
+  return lines
+    .map((line, n) => {
       if (/^ {0,3}(```|~~~)/.test(line)) {
         fenced = !fenced;
         return line;
       }
-      if (fenced || !line.includes("_")) return line;
-      return line
-        .split(/(`+[^`]*`+)/)
-        .map((part, i) => (i % 2 ? part : part.replace(/(?<=[\p{L}\p{N}])_(?=[\p{L}\p{N}])/gu, "\\_")))
+      if (fenced || !/[*_]/.test(line)) return line;
+      const named = line
+        .split(CODE_SPAN)
+        .map((part, i) => (i % 2 ? part : part.replace(INTRAWORD, "\\_")))
         .join("");
+      return open && n === lines.length - 1 ? named : balance(named);
     })
     .join("\n");
+}
+
+/** Escapes the last unpaired `**`, `__`, `*` and `_` of a line (code spans ignored). */
+function balance(line: string): string {
+  const masked = line.replace(/`+[^`]*`+/g, (code) => "\u0001".repeat(code.length));
+  const escapes: [number, number][] = [];
+  const unpaired = (re: RegExp, keep: (i: number) => boolean, width: number) => {
+    const at = Array.from(masked.matchAll(re), (m) => m.index).filter(keep);
+    if (at.length % 2) escapes.push([at[at.length - 1], width]);
+  };
+  // Between spaces ("2 * 3", "a ** b") a marker is a character already.
+  const spaced = (i: number, w = 1) => /\s/.test(masked[i - 1] || " ") && /\s/.test(masked[i + w] || " ");
+  unpaired(/(?<!\\)\*\*/g, (i) => !spaced(i, 2), 2);
+  unpaired(/(?<!\\)__/g, (i) => !spaced(i, 2), 2);
+  // Single markers: not doubled, not escaped, not a bullet.
+  unpaired(/(?<![\\*])\*(?!\*)/g, (i) => !spaced(i) && !(/^\s*$/.test(masked.slice(0, i)) && masked[i + 1] === " "), 1);
+  unpaired(/(?<![\\_])_(?!_)/g, (i) => !spaced(i), 1);
+  let out = line;
+  for (const [at, width] of escapes.sort((x, y) => y[0] - x[0])) {
+    out = `${out.slice(0, at)}${out.slice(at, at + width).replace(/./g, "\\$&")}${out.slice(at + width)}`;
+  }
+  return out;
 }
 
 /**
@@ -135,7 +165,7 @@ export function renderMarkdown(parent: HTMLElement, source: string, streaming = 
     set_attr: attr,
   });
   try {
-    smd.parser_write(parser, escapeIntraword(source));
+    smd.parser_write(parser, prepare(source, streaming));
     if (!streaming) smd.parser_end(parser);
   } catch {
     // A text the parser cannot take (it has a nesting limit): show it as it is.
