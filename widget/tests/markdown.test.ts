@@ -46,6 +46,8 @@ describe("markdown: what language models write", () => {
     expect(div.querySelectorAll("p")).toHaveLength(2);
     expect(div.querySelector("p br")).not.toBeNull();
     expect(div.querySelectorAll("p")[1].textContent).toBe("new paragraph");
+    // Each <br> keeps its newline in the text (copying, textContent).
+    expect(md("line one\nline two").textContent).toBe("line one\nline two");
   });
 
   it("Chinese text with bold and a list", () => {

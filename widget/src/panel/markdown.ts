@@ -21,7 +21,6 @@ interface State {
 const BLOCK: Partial<Record<smd.Token, keyof HTMLElementTagNameMap>> = {
   [smd.PARAGRAPH]: "p",
   [smd.BLOCKQUOTE]: "blockquote",
-  [smd.LINE_BREAK]: "br",
   [smd.RULE]: "hr",
   [smd.ITALIC_AST]: "em",
   [smd.ITALIC_UND]: "em",
@@ -54,6 +53,10 @@ function open(s: State, type: smd.Token): void {
   } else if (type === smd.CHECKBOX) {
     node = child(parent, "span");
     node.textContent = "☐ ";
+  } else if (type === smd.LINE_BREAK) {
+    // The newline too: the text (copied, or read as textContent) keeps its lines.
+    node = child(parent, "br");
+    parent.append("\n");
   } else if (type === smd.TABLE) {
     node = child(child(parent, "div"), "table");
   } else if (type === smd.TABLE_ROW) {
