@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { ViewMessage } from "../src/panel/conversation";
 import { texts } from "../src/panel/i18n";
@@ -204,5 +207,15 @@ describe("messages render Markdown for the assistant and staff only", () => {
     );
     expect(node.querySelector(".bub.caret")).not.toBeNull();
     expect(node.querySelector("li:last-child.tail")).not.toBeNull();
+  });
+});
+
+describe("the built panel", () => {
+  it("uses no regex lookbehind (Safari before 16.4 could not parse the panel at all)", () => {
+    const built = readFileSync(
+      resolve(dirname(fileURLToPath(import.meta.url)), "../../chatbot/static/chatbot/panel.js"),
+      "utf8",
+    );
+    expect(built).not.toMatch(/\(\?<[=!]/);
   });
 });

@@ -102,7 +102,8 @@ function close(s: State): void {
 }
 
 const CODE_SPAN = /(`+[^`]*`+)/;
-const INTRAWORD = /(?<=[\p{L}\p{N}])_(?=[\p{L}\p{N}])/gu;
+// No lookbehind in this file: Safari before 16.4 cannot parse it, and would lose the panel.
+const INTRAWORD = /([\p{L}\p{N}])_(?=[\p{L}\p{N}])/gu;
 
 /**
  * Two differences from CommonMark that matter in shop answers, fixed before parsing (code
@@ -124,28 +125,39 @@ export function prepare(source: string, open = false): string {
       if (fenced || !/[*_]/.test(line)) return line;
       const named = line
         .split(CODE_SPAN)
-        .map((part, i) => (i % 2 ? part : part.replace(INTRAWORD, "\\_")))
+        .map((part, i) => (i % 2 ? part : part.replace(INTRAWORD, "$1\\_")))
         .join("");
       return open && n === lines.length - 1 ? named : balance(named);
     })
     .join("\n");
 }
 
+/** Where `marker` stands in `text` as a delimiter: not escaped, and a single one not doubled. */
+function positions(text: string, marker: string): number[] {
+  const found: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text.startsWith(marker, i)) {
+      const c = marker[0];
+      if (marker.length === 2 || (text[i - 1] !== c && text[i + 1] !== c)) found.push(i);
+      else while (text[i + 1] === c) i++;
+      i += marker.length - 1;
+    }
+  }
+  return found;
+}
+
 /** Escapes the last unpaired `**`, `__`, `*` and `_` of a line (code spans ignored). */
 function balance(line: string): string {
   const masked = line.replace(/`+[^`]*`+/g, (code) => "\u0001".repeat(code.length));
+  // Between spaces ("2 * 3", "a ** b") a marker is a character already; "* " opens a bullet.
+  const spaced = (i: number, w: number) => /\s/.test(masked[i - 1] || " ") && /\s/.test(masked[i + w] || " ");
+  const bullet = (i: number) => /^\s*$/.test(masked.slice(0, i)) && masked[i + 1] === " ";
   const escapes: [number, number][] = [];
-  const unpaired = (re: RegExp, keep: (i: number) => boolean, width: number) => {
-    const at = Array.from(masked.matchAll(re), (m) => m.index).filter(keep);
-    if (at.length % 2) escapes.push([at[at.length - 1], width]);
-  };
-  // Between spaces ("2 * 3", "a ** b") a marker is a character already.
-  const spaced = (i: number, w = 1) => /\s/.test(masked[i - 1] || " ") && /\s/.test(masked[i + w] || " ");
-  unpaired(/(?<!\\)\*\*/g, (i) => !spaced(i, 2), 2);
-  unpaired(/(?<!\\)__/g, (i) => !spaced(i, 2), 2);
-  // Single markers: not doubled, not escaped, not a bullet.
-  unpaired(/(?<![\\*])\*(?!\*)/g, (i) => !spaced(i) && !(/^\s*$/.test(masked.slice(0, i)) && masked[i + 1] === " "), 1);
-  unpaired(/(?<![\\_])_(?!_)/g, (i) => !spaced(i), 1);
+  for (const marker of ["**", "__", "*", "_"]) {
+    const at = positions(masked, marker).filter((i) => !spaced(i, marker.length) && !(marker === "*" && bullet(i)));
+    if (at.length % 2) escapes.push([at[at.length - 1], marker.length]);
+  }
   let out = line;
   for (const [at, width] of escapes.sort((x, y) => y[0] - x[0])) {
     out = `${out.slice(0, at)}${out.slice(at, at + width).replace(/./g, "\\$&")}${out.slice(at + width)}`;
