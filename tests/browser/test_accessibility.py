@@ -108,3 +108,33 @@ def test_finished_reply_reaches_the_live_region_and_streamed_fragments_do_not(pa
     assert "**" not in spoken
     assert " ".join(text.split())[:40] in " ".join(spoken.split())
     assert spoken.startswith("Assistant")
+
+
+def test_keyboard_user_reaches_chips_and_leaves_with_escape_or_close(page: Page) -> None:
+    page.goto("/s/demo-zh/")
+    open_chat(page)
+    dialog = page.get_by_role("dialog")
+    # Every control has a name a screen reader can say, in the shop's language.
+    expect(dialog.get_by_role("textbox", name="您的消息")).to_be_focused()
+    expect(dialog.get_by_role("button", name="发送")).to_be_visible()
+    expect(dialog.get_by_role("button", name="关闭聊天")).to_be_visible()
+    send(page, QUESTIONS["demo-zh"])
+    wait_for_answer(page)
+    # Shift+Tab from the composer walks back into the answer's quick replies.
+    chip = panel(page).locator(".chip").last
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        if chip.evaluate("c => c.getRootNode().activeElement === c"):
+            break
+    else:
+        pytest.fail("Shift+Tab never reached the last quick reply")
+    page.keyboard.press("Escape")
+    expect(panel(page)).to_be_hidden()
+    expect(page.locator("chatbot-widget button.l")).to_be_focused()
+    # Enter reopens with focus in the composer; the close button also returns focus.
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("textbox", name="您的消息")).to_be_focused()
+    dialog.get_by_role("button", name="关闭聊天").focus()
+    page.keyboard.press("Enter")
+    expect(panel(page)).to_be_hidden()
+    expect(page.locator("chatbot-widget button.l")).to_be_focused()

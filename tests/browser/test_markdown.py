@@ -140,7 +140,7 @@ def test_markdown_reply_shows_lists_and_safe_links(
     assert errors == []
 
 
-def test_streaming_never_shows_half_written_markers(
+def test_streaming_shows_no_half_written_markers_and_speaks_once(
     new_context: Callable[..., BrowserContext], markdown_site: str
 ) -> None:
     page = new_context(base_url=markdown_site).new_page()
@@ -148,10 +148,17 @@ def test_streaming_never_shows_half_written_markers(
     page.add_init_script(
         """
         window.__seen = [];
+        window.__spoken = [];
         const watch = () => {
             const api = window.__chatbotLoader;
             if (!api || !api.root) return setTimeout(watch, 20);
-            new MutationObserver(() => {
+            new MutationObserver((records) => {
+                for (const r of records) {
+                    const live = r.target.closest && r.target.closest("[aria-live=polite]");
+                    if (live && live.closest("section.p")) {
+                        for (const n of r.addedNodes) if (n.textContent) window.__spoken.push(n.textContent);
+                    }
+                }
                 const sel = '.m[data-role=assistant]:not([data-id="welcome"]) .bub';
                 const bubbles = api.root.querySelectorAll(sel);
                 const last = bubbles[bubbles.length - 1];
@@ -168,3 +175,8 @@ def test_streaming_never_shows_half_written_markers(
     for text in seen:
         assert "**" not in text, text
         assert "](" not in text, text
+    # The screen reader heard the finished answer once, as words, and none of the deltas.
+    spoken: list[str] = page.evaluate("window.__spoken")
+    assert len(spoken) == 1, spoken
+    assert spoken[0].startswith("Assistant: Here are two tents for two people: Trail Tent 2P")
+    assert "**" not in spoken[0] and "](" not in spoken[0]
