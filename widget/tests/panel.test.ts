@@ -255,6 +255,24 @@ describe("panel", () => {
     expect(heard).toEqual(["Assistant: Two: Tent Fly", "Staff: Hi, Ann here"]);
   });
 
+  it("renders Markdown the same from both engines' events (local deltas, Stream's whole text)", async () => {
+    const { root, transport } = await setup();
+    // Local engine: deltas; Stream: the message's whole text so far on each update.
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "Steps:\n1. Sign **in" });
+    transport.emit({ type: "reply.text", messageId: "r2", text: "Links: [returns](https://shop.example/r" });
+    expect($(root, '[data-id="r1"] .bub').textContent).not.toContain("**");
+    expect($(root, '[data-id="r2"] .bub').textContent).not.toContain("](");
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "**\n2. Pay" });
+    transport.emit({ type: "reply.text", messageId: "r2", text: "Links: [returns](https://shop.example/r)" });
+    transport.emit({ type: "reply.done", message: msg({ id: "r1", text: "Steps:\n1. Sign **in**\n2. Pay" }) });
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r2", text: "Links: [returns](https://shop.example/r)" }),
+    });
+    expect(texts(root, '[data-id="r1"] .bub ol > li')).toEqual(["Sign in", "Pay"]);
+    expect(($(root, '[data-id="r2"] .bub a') as HTMLAnchorElement).href).toBe("https://shop.example/r");
+  });
+
   it("does not read out the history it loads, nor replies that finished while closed", async () => {
     const transport = new FakeTransport();
     transport.historyResult = { messages: [msg({ id: "old", text: "An old answer" })] };
