@@ -229,7 +229,9 @@ export class Panel implements PanelHandle {
    * browser resolved (any CSS colour syntax the shop used). Without it, the CSS defaults.
    */
   private applyBrand(): void {
-    const probe = el("i", { style: "color:var(--brand)", hidden: true });
+    // Through CSSOM, not a style attribute: a shop's CSP may forbid inline style attributes.
+    const probe = el("i", { hidden: true });
+    probe.style.color = "var(--brand)";
     this.root.append(probe);
     const brand = parseRgb(getComputedStyle(probe).color);
     probe.remove();
