@@ -7,11 +7,13 @@ import { chipLabel } from "../transport/chips";
 import { ChatHttpError } from "../transport/http";
 import { LocalTransport } from "../transport/local";
 import type { ChatEvent, ChipAction, History, QuickReply, Transport, TransportConfig } from "../transport/types";
+import { brandColors, css, parseRgb } from "./contrast";
 import { Conversation, isFinal, type ViewMessage } from "./conversation";
 import { el } from "./dom";
 import { initials, newClientMessageId, safeUrl } from "./format";
 import { locale, type Texts, texts } from "./i18n";
 import { RatingPrompt } from "./rating";
+import { markdownText } from "./markdown";
 import { renderMessage } from "./render";
 import { SafeStore } from "./storage";
 import { PANEL_CSS } from "./styles";
@@ -100,6 +102,10 @@ export class Panel implements PanelHandle {
   private readonly footer: HTMLElement;
   private readonly live: HTMLElement;
   readonly rating: RatingPrompt;
+  /** Replies already read out (or already there when they loaded): each is said once. */
+  private readonly announced = new Set<string>();
+  /** Loading a first history: what it brings is not news to read out. */
+  private muted = false;
 
   constructor(
     private readonly loader: LoaderApi,
@@ -230,6 +236,23 @@ export class Panel implements PanelHandle {
     return av;
   }
 
+  /**
+   * Readable variants of the shop's brand colour (see contrast.ts), from the colour the
+   * browser resolved (any CSS colour syntax the shop used). Without it, the CSS defaults.
+   */
+  private applyBrand(): void {
+    // Through CSSOM, not a style attribute: a shop's CSP may forbid inline style attributes.
+    const probe = el("i", { hidden: true });
+    probe.style.color = "var(--brand)";
+    this.root.append(probe);
+    const brand = parseRgb(getComputedStyle(probe).color);
+    probe.remove();
+    if (!brand) return;
+    const c = brandColors(brand);
+    const vars = { "--solid": c.solid, "--on": c.on, "--ink-l": c.inkLight, "--ink-d": c.inkDark };
+    for (const [name, rgb] of Object.entries(vars)) this.root.style.setProperty(name, css(rgb));
+  }
+
   /** Who the widget thinks is chatting (browser tests read it). */
   get userId(): string | undefined {
     return this.user;
@@ -239,6 +262,7 @@ export class Panel implements PanelHandle {
     const style = document.createElement("style");
     style.textContent = PANEL_CSS;
     this.loader.root.append(style, this.root);
+    this.applyBrand();
     watchTheme((theme) => this.root.setAttribute("data-theme", theme));
     this.render();
     this.watchTimer ??= setInterval(() => this.watch(), Math.min(5000, Math.max(250, this.replyTimeoutMs / 4)));
@@ -291,6 +315,17 @@ export class Panel implements PanelHandle {
       user = transport.userId;
       history = await transport.history();
     } while (transport.userId !== user);
+    // The first history, or a new person's, is the past; a later reload (after a
+    // reconnect) may bring an answer that finished meanwhile, which is news.
+    this.muted = !this.loaded || this.fresh;
+    try {
+      this.applyHistory(history);
+    } finally {
+      this.muted = false;
+    }
+  }
+
+  private applyHistory(history: History): void {
     this.conv.load(history.messages);
     if (history.welcome && !this.data.welcome) this.welcome.text = history.welcome;
     // A hand-off seen here or on an earlier page that is over now (staff handed back):
@@ -376,12 +411,6 @@ export class Panel implements PanelHandle {
     if (e.type === "reply.handoff" || m.handoff) {
       this.handoff = true;
       this.local.set("handoff", "1"); // a later page learns when it is over (the rating)
-    }
-    const arrived = e.type === "reply.done" || e.type === "reply.failed" || e.type === "message.new";
-    if (arrived && this.opened && (m.role === "assistant" || m.role === "staff") && m.text) {
-      // Announce whole answers once, not every streamed fragment.
-      this.live.textContent = "";
-      this.live.textContent = (m.role === "staff" ? this.t.staffSays : this.t.assistantSays) + m.text;
     }
     this.updateChrome();
   }
@@ -567,6 +596,7 @@ export class Panel implements PanelHandle {
         node?.replaceWith(fresh);
         node = fresh;
         this.views.set(m, node);
+        this.announce(m);
       }
       const expected: ChildNode | null = prev ? prev.nextSibling : list.firstChild;
       if (node !== expected) list.insertBefore(node, expected);
@@ -608,6 +638,20 @@ export class Panel implements PanelHandle {
     if (due && reply?.id === due && this.opened && this.loaded && due !== this.local.get("ratedUpTo")) {
       this.rating.show(due);
     }
+  }
+
+  /**
+   * A finished answer from the assistant or staff goes to the polite live region once, as
+   * its words without Markdown. The message list is not live: a streaming reply would be
+   * read out fragment by fragment. Closed, the launcher's badge says what came.
+   */
+  private announce(m: ViewMessage): void {
+    if ((m.role !== "assistant" && m.role !== "staff") || m.local || m.status !== "done" || !m.text) return;
+    if (this.announced.has(m.id)) return;
+    this.announced.add(m.id);
+    if (this.muted || !this.opened) return;
+    this.live.textContent = "";
+    this.live.textContent = (m.role === "staff" ? this.t.staffSays : this.t.assistantSays) + markdownText(m.text);
   }
 
   private updateChrome(): void {
