@@ -28,12 +28,12 @@ exactly BM25's. With it set:
   cosine ranking). The products most similar to the question (top :data:`CANDIDATES`,
   cosine ≥ ``CHATBOT_EMBEDDINGS_MIN_SIMILARITY``) join the BM25 hits even when they share
   no word with it, marked ``Hit.semantic``, so "something to keep my feet warm at night"
-  can find the wool sleeping socks. The callers' filters (price, stock, category,
+  can find the alpaca bed socks. The callers' filters (price, stock, category,
   colours, exclusions) apply to the fused list as to BM25's.
 
-Similarity is a pure-Python dot product over unit vectors (no numpy): about 30 µs per
-product at 768 dimensions, i.e. ~0.3 s per answer at 10,000 products on a small CPU core,
-against ~10 ms at 300 products. Fine for small and medium catalogs; see docs/assistants.md.
+Similarity is a pure-Python dot product over unit vectors (no numpy): about 30-40 µs
+per product at 768 dimensions on one core: ~10 ms per product question at 300 products,
+~0.3 s at 10,000. Fine for small and medium catalogs; see docs/assistants.md.
 """
 
 from __future__ import annotations
@@ -116,6 +116,20 @@ def enabled() -> bool:
 # --- the endpoint ----------------------------------------------------------------------
 
 
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def _shared_client() -> httpx.Client:
+    """One client per process for the questions: a new one per request would build its
+    TLS context and connection again every answer (tens of ms)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client()
+        return _client
+
+
 def request_vectors(
     endpoint: Endpoint, texts: Sequence[str], timeout: float, client: httpx.Client | None = None
 ) -> list[Vector]:
@@ -125,10 +139,9 @@ def request_vectors(
         headers["Authorization"] = f"Bearer {endpoint.api_key}"
     payload = {"model": endpoint.model, "input": list(texts)}
     try:
-        if client is None:
-            response = httpx.post(endpoint.url, json=payload, headers=headers, timeout=timeout)
-        else:
-            response = client.post(endpoint.url, json=payload, headers=headers, timeout=timeout)
+        response = (client or _shared_client()).post(
+            endpoint.url, json=payload, headers=headers, timeout=timeout
+        )
     except httpx.TimeoutException as exc:
         raise EmbeddingError(f"no answer within {timeout:g} s") from exc
     except httpx.HTTPError as exc:
@@ -360,7 +373,7 @@ def fill(index: ShopIndex, endpoint: Endpoint) -> None:
         if not todo:
             return
         pending = list(todo.items())
-        with httpx.Client() as client:
+        with httpx.Client() as client:  # the catalog's own connection, off the questions' pool
             for start in range(0, len(pending), BATCH):
                 batch = pending[start : start + BATCH]
                 texts = [product_text(index.products[pos]) for _, pos in batch]
@@ -449,6 +462,12 @@ def fuse(index: ShopIndex, hits: list[Hit], text: str) -> list[Hit]:
 
     fused.sort(key=lambda hit: (-score(hit), hit.doc))
     return fused
+
+
+def forget_questions() -> None:
+    """Forget the recent questions' vectors (benchmarks time the request)."""
+    with _queries_lock:
+        _queries.clear()
 
 
 def reset() -> None:

@@ -15,7 +15,7 @@ them).
 Failures can be switched on: ``double.mode = "down" | "slow" | "bad_json" | "error"``.
 Every request is recorded in ``double.calls`` (path, headers, decoded body).
 
-Standalone (for ``bench/assistant_latency.py --embeddings``):
+Standalone (to try the demo with ``CHATBOT_EMBEDDINGS_URL=http://127.0.0.1:8766/v1``):
 ``python -m tests.doubles.embeddings_double --port 8766``.
 """
 
@@ -52,8 +52,8 @@ HASHED = 16  # dimensions for every other word
 STOPWORDS = frozenset("a an and at for i in is it my of on the to with me something some".split())
 
 
-def toy_embedding(text: str) -> list[float]:
-    vector = [0.0] * (len(GROUPS) + HASHED)
+def toy_embedding(text: str, hashed: int = HASHED) -> list[float]:
+    vector = [0.0] * (len(GROUPS) + hashed)
     for word in re.findall(r"[a-z]+", text.lower()):
         if word in STOPWORDS:
             continue
@@ -62,7 +62,7 @@ def toy_embedding(text: str) -> list[float]:
                 vector[dim] += 1.0
                 break
         else:
-            vector[len(GROUPS) + zlib.crc32(word.encode()) % HASHED] += 0.5
+            vector[len(GROUPS) + zlib.crc32(word.encode()) % hashed] += 0.5
     return vector
 
 
@@ -74,7 +74,10 @@ class Call:
 
 
 class EmbeddingsDouble:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, dimensions: int | None = None) -> None:
+        """``dimensions``: the vectors' length (a real model's, e.g. 768, for timing);
+        the default is the smallest the toy model needs."""
+        hashed = max(HASHED, (dimensions or 0) - len(GROUPS))
         self.calls: list[Call] = []
         self.mode = "ok"
         self.slow_seconds = 3.0
@@ -110,7 +113,7 @@ class EmbeddingsDouble:
                 if not isinstance(texts, list) or not body.get("model"):
                     return self._send(400, {"error": {"message": "model and input are required"}})
                 data = [
-                    {"object": "embedding", "index": i, "embedding": toy_embedding(str(t))}
+                    {"object": "embedding", "index": i, "embedding": toy_embedding(str(t), hashed)}
                     for i, t in enumerate(texts)
                 ]
                 # Out of order on purpose: clients must place vectors by "index".
@@ -160,8 +163,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--dimensions", type=int, default=768)
     args = parser.parse_args()
-    double = EmbeddingsDouble(args.host, args.port)
+    double = EmbeddingsDouble(args.host, args.port, dimensions=args.dimensions)
     print(f"Embeddings double at {double.base_url}", flush=True)
     try:
         threading.Event().wait()
