@@ -50,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from operator import mul
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -90,11 +90,15 @@ class Endpoint:
 
     @classmethod
     def from_settings(cls) -> Endpoint | None:
-        base = str(conf.get("CHATBOT_EMBEDDINGS_URL") or "").strip().rstrip("/")
+        base = str(conf.get("CHATBOT_EMBEDDINGS_URL") or "").strip()
         if not base:
             return None
+        parts = urlsplit(base)
+        path = parts.path.rstrip("/")
+        if not path.endswith("/embeddings"):
+            path += "/embeddings"
         return cls(
-            url=base if base.endswith("/embeddings") else base + "/embeddings",
+            url=urlunsplit(parts._replace(path=path)),
             model=str(conf.get("CHATBOT_EMBEDDINGS_MODEL") or ""),
             api_key=str(conf.get("CHATBOT_EMBEDDINGS_API_KEY") or ""),
             timeout=float(conf.get("CHATBOT_EMBEDDINGS_TIMEOUT_SECONDS")),

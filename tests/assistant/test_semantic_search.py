@@ -292,3 +292,10 @@ def test_without_the_setting_the_ranking_is_bm25s_exactly(shop, text):
     assert index.semantic is None
     concepts = index.concepts(text)
     assert index.search_products(concepts, text) == index.product_index.search(concepts)
+
+
+def test_logs_show_the_endpoint_without_credentials(settings):
+    settings.CHATBOT_EMBEDDINGS_URL = "https://user:hunter2@embed.example.com:8443/v1/?api-version=2"
+    endpoint = embeddings.Endpoint.from_settings()
+    assert endpoint.url == "https://user:hunter2@embed.example.com:8443/v1/embeddings?api-version=2"
+    assert endpoint.shown == "https://embed.example.com:8443/v1/embeddings"
