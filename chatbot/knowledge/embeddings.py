@@ -347,7 +347,7 @@ def attach(index: ShopIndex) -> None:
 def schedule(index: ShopIndex, endpoint: Endpoint) -> None:
     """Start filling the index's missing vectors unless that is running or the endpoint
     failed a moment ago."""
-    vectors: ProductVectors | None = index.semantic
+    vectors = index.semantic
     if vectors is None or vectors.model != endpoint.model or not _health.usable():
         return
     with vectors.lock:
@@ -364,7 +364,8 @@ def fill(index: ShopIndex, endpoint: Endpoint) -> None:
     """Vectors for the index's products that have none: from the store, else embedded in
     batches of :data:`BATCH`. Stops at the first failure (the next build or query
     after the cool-down tries again)."""
-    vectors: ProductVectors = index.semantic
+    vectors = index.semantic
+    assert vectors is not None
     try:
         missing = vectors.missing()
         found = store.get_many(endpoint.model, [vectors.digests[pos] for pos in missing])
@@ -429,7 +430,7 @@ def query_vector(endpoint: Endpoint, text: str) -> Vector | None:
 def fuse(index: ShopIndex, hits: list[Hit], text: str) -> list[Hit]:
     """The BM25 ``hits`` re-ranked with the question's similarity to each product, plus
     the most similar products BM25 missed. ``hits`` unchanged when anything is missing."""
-    vectors: ProductVectors | None = index.semantic
+    vectors = index.semantic
     endpoint = Endpoint.from_settings()
     if vectors is None or endpoint is None or vectors.model != endpoint.model or not text.strip():
         return hits

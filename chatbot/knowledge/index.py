@@ -9,6 +9,9 @@ twice, its description once). A query is a list of *concepts* (one per meaningfu
 each concept matches through its best alternative: the word itself, a close spelling
 from the shop's vocabulary (rapidfuzz) or, for Chinese words the catalog does not
 contain, their character bigrams and unigrams.
+
+With ``CHATBOT_EMBEDDINGS_URL`` set, :meth:`ShopIndex.search_products` fuses that ranking
+with embedding similarity (:mod:`chatbot.knowledge.embeddings`); without it, it is BM25's.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
@@ -189,7 +192,7 @@ class ShopIndex:
     known_words: frozenset[str]  # the catalog's and FAQ's words
     product_words: frozenset[str]  # the products' words only
     topic_concepts: dict[str, list[Concept]] = field(default_factory=dict)  # see tools.faq_matches
-    semantic: Any = None  # embeddings.ProductVectors, only with CHATBOT_EMBEDDINGS_URL
+    semantic: embeddings.ProductVectors | None = None  # only with CHATBOT_EMBEDDINGS_URL
     _fuzzy: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _fuzzy_lock: threading.Lock = field(default_factory=threading.Lock)
 
