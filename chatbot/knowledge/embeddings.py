@@ -12,7 +12,7 @@ exactly BM25's. With it set:
   vLLM and the hosted APIs speak). ``Authorization: Bearer`` only when
   ``CHATBOT_EMBEDDINGS_API_KEY`` is set; the key is never logged.
 * **Product vectors** are embedded off the reply path: when a shop's index is built (the
-  catalog changed), a single background thread per process embeds the products whose
+  catalog changed), a single background (daemon) thread per process embeds the products whose
   vector is not stored yet, 64 texts per request. A product's text is its name, category
   and description, and its vector is stored under (model, SHA-256 of that text): in
   process memory and in Django's cache (shared by every process and kept over restarts
@@ -42,11 +42,11 @@ import array
 import hashlib
 import logging
 import math
+import queue
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from operator import mul
 from typing import TYPE_CHECKING, Any
@@ -319,17 +319,28 @@ class ProductVectors:
 
 # --- embedding the catalog, off the reply path ----------------------------------------
 
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
+_jobs: queue.SimpleQueue[tuple[ShopIndex, Endpoint]] = queue.SimpleQueue()
+_worker: threading.Thread | None = None
+_worker_lock = threading.Lock()
 
 
-def _background() -> ThreadPoolExecutor:
-    # One thread: catalog batches queue up instead of competing with the replies.
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatbot-embed")
-        return _executor
+def _in_background(index: ShopIndex, endpoint: Endpoint) -> None:
+    """Queue a fill for the one embedding thread: catalog batches wait for each other
+    instead of competing with the replies. A daemon thread, so a shutting-down process
+    does not wait for a catalog (what was stored stays stored)."""
+    global _worker
+    with _worker_lock:
+        if _worker is None or not _worker.is_alive():
+            _worker = threading.Thread(target=_work, name="chatbot-embed", daemon=True)
+            _worker.start()
+    _jobs.put((index, endpoint))
+
+
+def _work() -> None:
+    while True:
+        index, endpoint = _jobs.get()
+        fill(index, endpoint)
+        del index  # a superseded index is not kept alive while the thread waits
 
 
 def attach(index: ShopIndex) -> None:
@@ -357,7 +368,7 @@ def schedule(index: ShopIndex, endpoint: Endpoint) -> None:
     if conf.get("CHATBOT_REPLY_MODE") == "inline":
         fill(index, endpoint)
     else:
-        _background().submit(fill, index, endpoint)
+        _in_background(index, endpoint)
 
 
 def fill(index: ShopIndex, endpoint: Endpoint) -> None:
