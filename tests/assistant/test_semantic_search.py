@@ -126,6 +126,20 @@ def test_hard_filters_still_apply_after_fusion(shop, semantic):
     assert "SOCK-1" not in tool_skus(shop, NEED, in_stock_only=True)
 
 
+def test_a_colour_the_shopper_excludes_still_leaves_the_product_out(shop, semantic):
+    shop.products["outdoor"][0] = _p(
+        "SOCK-1", "Alpaca Bed Socks", "18.00", 5, "Sleepwear", "Soft alpaca socks for cosy sleep. Grey."
+    )
+    shop.products["outdoor"].append(
+        _p("SOCK-2", "Cashmere Slipper Socks", "29.00", 5, "Sleepwear", "Cosy socks for bedtime. Navy.")
+    )
+    assert {"SOCK-1", "SOCK-2"} <= set(ask(shop, NEED)[1])
+    text, skus = ask(shop, NEED + ", not grey")
+    assert "SOCK-2" in skus
+    assert "SOCK-1" not in skus
+    assert "Alpaca Bed Socks" not in text
+
+
 def test_a_chinese_shop_without_vectors_for_its_words_still_answers(semantic):
     adapter = MemoryShopAdapter(ASSISTANT_SHOPS)
     skus = ask(adapter, "龙井茶", shop_id="zh-shop")[1]
