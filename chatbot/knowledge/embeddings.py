@@ -383,22 +383,22 @@ def fill(index: ShopIndex, endpoint: Endpoint) -> None:
         for pos in missing:
             vectors.vectors[pos] = found.get(vectors.digests[pos])
         # Products with the same text share one vector and one request.
-        todo: dict[str, int] = {}
+        todo: dict[str, list[int]] = {}
         for pos in vectors.missing():
-            todo.setdefault(vectors.digests[pos], pos)
+            todo.setdefault(vectors.digests[pos], []).append(pos)
         if not todo:
             return
-        pending = list(todo.items())
+        pending = list(todo)
         with httpx.Client() as client:  # the catalog's own connection, off the questions' pool
             for start in range(0, len(pending), BATCH):
                 batch = pending[start : start + BATCH]
-                texts = [product_text(index.products[pos]) for _, pos in batch]
+                texts = [product_text(index.products[todo[digest][0]]) for digest in batch]
                 got = request_vectors(endpoint, texts, max(CATALOG_TIMEOUT, endpoint.timeout), client)
-                store.put_many(endpoint.model, {digest: v for (digest, _), v in zip(batch, got, strict=True)})
-                by_digest = {digest: v for (digest, _), v in zip(batch, got, strict=True)}
-                for pos, digest in enumerate(vectors.digests):
-                    if vectors.vectors[pos] is None and digest in by_digest:
-                        vectors.vectors[pos] = by_digest[digest]
+                embedded = dict(zip(batch, got, strict=True))
+                store.put_many(endpoint.model, embedded)
+                for digest, vector in embedded.items():
+                    for pos in todo[digest]:
+                        vectors.vectors[pos] = vector
         _health.answered(endpoint)
     except EmbeddingError as exc:
         _health.failed(endpoint, exc)

@@ -313,3 +313,12 @@ def test_logs_show_the_endpoint_without_credentials(settings):
     endpoint = embeddings.Endpoint.from_settings()
     assert endpoint.url == "https://user:hunter2@embed.example.com:8443/v1/embeddings?api-version=2"
     assert endpoint.shown == "https://embed.example.com:8443/v1/embeddings"
+
+
+def test_products_with_the_same_text_are_embedded_once(semantic):
+    adapter = MemoryShopAdapter(CATALOG)
+    twin = adapter.products["outdoor"][0]
+    adapter.products["outdoor"].append(_p("SOCK-9", twin.name, "19.00", 2, twin.category, twin.description))
+    skus = ask(adapter, NEED)[1]
+    assert {"SOCK-1", "SOCK-9"} <= set(skus)
+    assert len(catalog_texts(semantic)) == PRODUCT_COUNT
