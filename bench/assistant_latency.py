@@ -17,7 +17,7 @@ which include the adapter's catalog_version query on every answer. Target: p95 <
 local stand-in endpoint (tests/doubles/embeddings_double.py, 768-dimension vectors from a
 toy model) and prints how long the background embedding of the catalog took and the time
 added per answer: each answer asks for its question's vector afresh (one loopback HTTP
-request) and scores every product (a pure-Python dot product). A real model adds its own
+request) and scores every product (one numpy matrix-vector product). A real model adds its own
 time per question on top (Ollama's nomic-embed-text: a few ms to tens of ms on a CPU).
 """
 

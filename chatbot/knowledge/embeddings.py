@@ -31,9 +31,9 @@ exactly BM25's. With it set:
   can find the alpaca bed socks. The callers' filters (price, stock, category,
   colours, exclusions) apply to the fused list as to BM25's.
 
-Similarity is a pure-Python dot product over unit vectors (no numpy): about 30-40 µs
-per product at 768 dimensions on one core: ~10 ms per product question at 300 products,
-~0.3 s at 10,000. Fine for small and medium catalogs; see docs/assistants.md.
+Similarity is computed with numpy (:mod:`chatbot.knowledge.similarity`: the index's vectors
+as one float32 matrix, one matrix-vector product per question), imported only here and only
+when a question is fused: without ``CHATBOT_EMBEDDINGS_URL`` numpy is never loaded.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from operator import mul
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -309,12 +308,17 @@ class ProductVectors:
     vectors: list[Vector | None]
     filling: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Counts the vectors added since the index was built: the similarity matrix
+    # (knowledge.similarity, kept in ``matrix``) is stacked again only when it changed.
+    generation: int = 0
+    matrix: object = field(default=None, repr=False)
 
     def missing(self) -> list[int]:
         return [pos for pos, vector in enumerate(self.vectors) if vector is None]
 
-    def ready(self) -> list[tuple[int, Vector]]:
-        return [(pos, vector) for pos, vector in enumerate(self.vectors) if vector is not None]
+    def put(self, pos: int, vector: Vector) -> None:
+        self.vectors[pos] = vector
+        self.generation += 1  # after the vector: a matrix stamped with it holds the vector
 
 
 # --- embedding the catalog, off the reply path ----------------------------------------
@@ -381,7 +385,8 @@ def fill(index: ShopIndex, endpoint: Endpoint) -> None:
         missing = vectors.missing()
         found = store.get_many(endpoint.model, [vectors.digests[pos] for pos in missing])
         for pos in missing:
-            vectors.vectors[pos] = found.get(vectors.digests[pos])
+            if (vector := found.get(vectors.digests[pos])) is not None:
+                vectors.put(pos, vector)
         # Products with the same text share one vector and one request.
         todo: dict[str, list[int]] = {}
         for pos in vectors.missing():
@@ -398,7 +403,7 @@ def fill(index: ShopIndex, endpoint: Endpoint) -> None:
                 store.put_many(endpoint.model, embedded)
                 for digest, vector in embedded.items():
                     for pos in todo[digest]:
-                        vectors.vectors[pos] = vector
+                        vectors.put(pos, vector)
         _health.answered(endpoint)
     except EmbeddingError as exc:
         _health.failed(endpoint, exc)
@@ -446,27 +451,27 @@ def fuse(index: ShopIndex, hits: list[Hit], text: str) -> list[Hit]:
     if vectors is None or endpoint is None or vectors.model != endpoint.model or not text.strip():
         return hits
     schedule(index, endpoint)  # after an outage, catalog filling resumes here
-    ready = vectors.ready()
-    if not ready:
-        return hits
+    if not any(v is not None for v in vectors.vectors):
+        return hits  # no product has its vector yet: no need to ask for the question's
     query = query_vector(endpoint, text)
     if query is None:
         return hits
-    size = len(query)
-    similarity = {pos: sum(map(mul, query, vector)) for pos, vector in ready if len(vector) == size}
-    if not similarity:
+    from . import similarity  # numpy: loaded by the first question fused, never without the setting
+
+    ranking = similarity.rank(vectors, query)
+    if ranking is None:
         return hits
-    by_similarity = sorted(similarity, key=lambda doc: (-similarity[doc], doc))
-    cosine_rank = {doc: rank for rank, doc in enumerate(by_similarity)}
-    close = {doc for doc in by_similarity[:CANDIDATES] if similarity[doc] >= endpoint.min_similarity}
+    candidates = ranking.top(CANDIDATES)
+    close = {doc for doc, closeness in candidates if closeness >= endpoint.min_similarity}
     word_rank = {hit.doc: rank for rank, hit in enumerate(hits)}
+    cosine_rank = ranking.ranks([*word_rank, *close])
 
     from .index import Hit
 
-    fused = [replace(h, similarity=similarity.get(h.doc, 0.0), semantic=h.doc in close) for h in hits]
+    fused = [replace(h, similarity=ranking.similarity(h.doc) or 0.0, semantic=h.doc in close) for h in hits]
     fused.extend(
-        Hit(doc, 0.0, 0, 0, similarity=similarity[doc], semantic=True)
-        for doc in by_similarity[:CANDIDATES]
+        Hit(doc, 0.0, 0, 0, similarity=closeness, semantic=True)
+        for doc, closeness in candidates
         if doc in close and doc not in word_rank
     )
 

@@ -8,8 +8,14 @@ changes."""
 from __future__ import annotations
 
 import logging
+import os
+import random
+import subprocess
+import sys
 import time
 from decimal import Decimal
+from operator import mul
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -322,3 +328,151 @@ def test_products_with_the_same_text_are_embedded_once(semantic):
     skus = ask(adapter, NEED)[1]
     assert {"SOCK-1", "SOCK-9"} <= set(skus)
     assert len(catalog_texts(semantic)) == PRODUCT_COUNT
+
+
+# --- the numpy ranking against a straightforward one -----------------------------------------
+
+
+def reference_similarity(query, vectors):
+    """The question's cosine similarity to each product, summed in Python floats."""
+    return {
+        pos: sum(map(mul, query, v))
+        for pos, v in enumerate(vectors)
+        if v is not None and len(v) == len(query)
+    }
+
+
+def reference_order(query, vectors):
+    similarity = reference_similarity(query, vectors)
+    return sorted(similarity, key=lambda doc: (-similarity[doc], doc)), similarity
+
+
+def random_vectors(seed, count, size):
+    """Unit vectors as the endpoint's answers become (``_unit``), a few of them repeated
+    (products with the same text: exact ties), one zero, one missing and one of another
+    dimension (neither is ranked)."""
+    rng = random.Random(seed)
+    vectors = [embeddings._unit([rng.gauss(0, 1) for _ in range(size)]) for _ in range(count)]
+    for pos in rng.sample(range(count), 12):
+        vectors[pos] = vectors[rng.randrange(count)]
+    vectors[rng.randrange(count)] = embeddings._unit([0.0] * size)
+    vectors[rng.randrange(count)] = None
+    vectors[rng.randrange(count)] = embeddings._unit([1.0] * (size + 1))
+    query = embeddings._unit([rng.gauss(0, 1) for _ in range(size)])
+    return query, vectors
+
+
+@pytest.mark.parametrize(("seed", "count", "size"), [(1, 500, 64), (2, 2000, 64), (3, 1000, 768)])
+def test_the_numpy_ranking_is_the_straightforward_one(seed, count, size):
+    from chatbot.knowledge import similarity
+
+    query, vectors = random_vectors(seed, count, size)
+    expected, expected_similarity = reference_order(query, vectors)
+    ranking = similarity.rank(embeddings.ProductVectors("toy", [""] * count, vectors), query)
+
+    assert [doc for doc, _ in ranking.top(count + 5)] == expected
+    for candidates in (1, 7, embeddings.CANDIDATES):
+        assert [doc for doc, _ in ranking.top(candidates)] == expected[:candidates]
+    assert ranking.ranks(range(count)) == {doc: rank for rank, doc in enumerate(expected)}
+    for doc, value in ranking.top(count):
+        assert value == pytest.approx(expected_similarity[doc], abs=1e-6)
+        assert ranking.similarity(doc) == value
+
+
+def test_tied_products_rank_by_position_also_at_the_edge_of_the_candidates():
+    from chatbot.knowledge import similarity
+
+    same = embeddings._unit([1.0, 1.0, 0.0])
+    other = embeddings._unit([0.0, 1.0, 1.0])
+    vectors = [other, same, other, same, same, other, same]  # one similarity, one tie group each
+    query = embeddings._unit([1.0, 0.0, 0.0])
+    ranking = similarity.rank(embeddings.ProductVectors("toy", [""] * len(vectors), vectors), query)
+    assert [doc for doc, _ in ranking.top(3)] == [1, 3, 4]
+    assert [doc for doc, _ in ranking.top(5)] == [1, 3, 4, 6, 0]
+    assert ranking.ranks([6, 0, 5, 1]) == {6: 3, 0: 4, 5: 6, 1: 0}
+
+
+def reference_fuse(index, hits, query, min_similarity):
+    """What fuse() computed before numpy, written out in Python."""
+    by_similarity, similarity = reference_order(query, index.semantic.vectors)
+    cosine_rank = {doc: rank for rank, doc in enumerate(by_similarity)}
+    top = by_similarity[: embeddings.CANDIDATES]
+    close = {doc for doc in top if similarity[doc] >= min_similarity}
+    word_rank = {hit.doc: rank for rank, hit in enumerate(hits)}
+    fused = [(hit.doc, hit.doc in close) for hit in hits]
+    fused += [(doc, True) for doc in top if doc in close and doc not in word_rank]
+
+    def score(doc):
+        total = 1.0 / (embeddings.RRF_K + 1 + word_rank[doc]) if doc in word_rank else 0.0
+        if doc in cosine_rank:
+            total += 1.0 / (embeddings.RRF_K + 1 + cosine_rank[doc])
+        return total
+
+    return sorted(fused, key=lambda item: (-score(item[0]), item[0]))
+
+
+@pytest.mark.parametrize(
+    "text", ["rain jacket", "warm socks for the night", "tent", "headlamp for dark trails"]
+)
+def test_fusion_with_numpy_gives_the_straightforward_answer(settings, monkeypatch, text):
+    rng = random.Random(text)
+    kinds = ["Rain Jacket", "Bed Socks", "Trail Tent", "Headlamp", "Camp Mug", "Wool Socks"]
+    products = [
+        _p(
+            f"P-{n}",
+            f"{rng.choice(kinds)} {n}",
+            "20.00",
+            3,
+            "Gear",
+            f"Good for {rng.choice(kinds).lower()} days.",
+        )
+        for n in range(300)
+    ]
+    adapter = MemoryShopAdapter(
+        ShopData(shops=CATALOG.shops, products={"outdoor": products}, faq={"outdoor": []})
+    )
+    index = knowledge_index.shop_index(adapter, "outdoor")  # the words-only index
+    query, vectors = random_vectors(len(text), len(products), 32)
+    vectors = [v if v is not None else vectors[0] for v in vectors]  # all there: nothing to fill
+    index.semantic = embeddings.ProductVectors("toy", [""] * len(products), vectors)
+    settings.CHATBOT_EMBEDDINGS_URL = "http://embeddings.invalid/v1"  # never called: the
+    settings.CHATBOT_EMBEDDINGS_MODEL = "toy"  # question's vector is the one below
+    settings.CHATBOT_EMBEDDINGS_MIN_SIMILARITY = 0.2
+    monkeypatch.setattr(embeddings, "query_vector", lambda endpoint, asked: query)
+
+    hits = index.product_index.search(index.concepts(text))
+    assert len(hits) > embeddings.CANDIDATES  # the words alone find many products
+    fused = embeddings.fuse(index, hits, text)
+    assert [(hit.doc, hit.semantic) for hit in fused] == reference_fuse(index, hits, query, 0.2)
+    assert any(hit.semantic and hit.score == 0.0 for hit in fused)  # found by meaning alone
+
+
+NUMPY_CHECK = """
+import sys
+import django
+
+django.setup()
+from chatbot import tools
+from chatbot.assistants.local import LocalShopAssistant
+from tests.assistant.fakes import make_context
+from tests.assistant.test_semantic_search import CATALOG, NEED
+from tests.support.shops import MemoryShopAdapter
+
+adapter = MemoryShopAdapter(CATALOG)
+for message in (NEED, "rain jacket", "a mug for my coffee"):
+    list(LocalShopAssistant().reply(make_context(adapter, "outdoor", message)))
+tools.search_products(make_context(adapter, "outdoor"), "lamp for dark trails")
+print("numpy" in sys.modules)
+"""
+
+
+def test_without_the_setting_numpy_is_not_even_imported():
+    """A shop without CHATBOT_EMBEDDINGS_URL answers without loading numpy (a fresh
+    process: this one may have loaded it for the other tests)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "CHATBOT_EMBEDDINGS_URL": ""}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", NUMPY_CHECK], env=env, cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"
