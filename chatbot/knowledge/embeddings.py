@@ -47,7 +47,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -312,11 +312,22 @@ class ProductVectors:
     # (knowledge.similarity, kept in ``matrix``) is stacked again only when it changed.
     generation: int = 0
     matrix: object = field(default=None, repr=False)
+    # How many products have their vector: every question asks whether all or none have
+    # one, and a scan of the list costs ~1 ms at 10,000 products.
+    present: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.present = sum(vector is not None for vector in self.vectors)
 
     def missing(self) -> list[int]:
         return [pos for pos, vector in enumerate(self.vectors) if vector is None]
 
+    def complete(self) -> bool:
+        return self.present == len(self.vectors)
+
     def put(self, pos: int, vector: Vector) -> None:
+        if self.vectors[pos] is None:
+            self.present += 1
         self.vectors[pos] = vector
         self.generation += 1  # after the vector: a matrix stamped with it holds the vector
 
@@ -366,7 +377,7 @@ def schedule(index: ShopIndex, endpoint: Endpoint) -> None:
     if vectors is None or vectors.model != endpoint.model or not _health.usable():
         return
     with vectors.lock:
-        if vectors.filling or all(v is not None for v in vectors.vectors):
+        if vectors.filling or vectors.complete():
             return
         vectors.filling = True
     if conf.get("CHATBOT_REPLY_MODE") == "inline":
@@ -451,7 +462,7 @@ def fuse(index: ShopIndex, hits: list[Hit], text: str) -> list[Hit]:
     if vectors is None or endpoint is None or vectors.model != endpoint.model or not text.strip():
         return hits
     schedule(index, endpoint)  # after an outage, catalog filling resumes here
-    if not any(v is not None for v in vectors.vectors):
+    if not vectors.present:
         return hits  # no product has its vector yet: no need to ask for the question's
     query = query_vector(endpoint, text)
     if query is None:
@@ -468,7 +479,12 @@ def fuse(index: ShopIndex, hits: list[Hit], text: str) -> list[Hit]:
 
     from .index import Hit
 
-    fused = [replace(h, similarity=ranking.similarity(h.doc) or 0.0, semantic=h.doc in close) for h in hits]
+    # New hits rather than dataclasses.replace (~9 µs each): a common word can match
+    # thousands of products at 10,000, and BM25's own hits stay as they were.
+    fused = [
+        Hit(h.doc, h.score, h.matched, h.name_matched, closeness, h.doc in close)
+        for h, closeness in zip(hits, ranking.similarities([h.doc for h in hits]), strict=True)
+    ]
     fused.extend(
         Hit(doc, 0.0, 0, 0, similarity=closeness, semantic=True)
         for doc, closeness in candidates

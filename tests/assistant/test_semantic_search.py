@@ -373,7 +373,7 @@ def test_the_numpy_ranking_is_the_straightforward_one(seed, count, size):
     assert [doc for doc, _ in ranking.top(count + 5)] == expected
     for candidates in (1, 7, embeddings.CANDIDATES):
         assert [doc for doc, _ in ranking.top(candidates)] == expected[:candidates]
-    assert ranking.ranks(range(count)) == {doc: rank for rank, doc in enumerate(expected)}
+    assert ranking.ranks(list(range(count))) == {doc: rank for rank, doc in enumerate(expected)}
     for doc, value in ranking.top(count):
         assert value == pytest.approx(expected_similarity[doc], abs=1e-6)
         assert ranking.similarity(doc) == value
@@ -445,6 +445,9 @@ def test_fusion_with_numpy_gives_the_straightforward_answer(settings, monkeypatc
     fused = embeddings.fuse(index, hits, text)
     assert [(hit.doc, hit.semantic) for hit in fused] == reference_fuse(index, hits, query, 0.2)
     assert any(hit.semantic and hit.score == 0.0 for hit in fused)  # found by meaning alone
+    _, expected_similarity = reference_order(query, index.semantic.vectors)
+    for hit in fused:
+        assert hit.similarity == pytest.approx(expected_similarity.get(hit.doc, 0.0), abs=1e-6)
 
 
 NUMPY_CHECK = """
