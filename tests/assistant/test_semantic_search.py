@@ -193,10 +193,15 @@ def test_in_the_background_the_catalog_is_embedded_off_the_reply(shop, semantic,
     settings.CHATBOT_REPLY_MODE = "async"
     index = knowledge_index.shop_index(shop, "outdoor")
     deadline = time.monotonic() + 10
-    while index.semantic.missing() and time.monotonic() < deadline:
+    while (index.semantic.missing() or index.semantic.filling) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert index.semantic.missing() == []
+    # Stacked for the questions by the embedding thread too, not by the first question.
+    stacked = index.semantic.matrix
+    assert stacked.generation == index.semantic.generation
+    assert len(stacked.docs) == PRODUCT_COUNT
     assert ask(shop, NEED)[1][0] == "SOCK-1"
+    assert index.semantic.matrix is stacked
 
 
 # --- failures ------------------------------------------------------------------------------
