@@ -80,9 +80,6 @@ class Ranking:
         self.scores: Floats = np.vecdot(table.rows, np.frombuffer(query, dtype=np.float32))
         self._sorted: Floats | None = None
 
-    def __len__(self) -> int:
-        return len(self.table.docs)
-
     def top(self, count: int) -> list[tuple[int, float]]:
         """The ``count`` most similar products, ``(position, similarity)``, in order."""
         scores = self.scores
@@ -101,44 +98,28 @@ class Ranking:
         chosen = chosen[np.lexsort((chosen, -scores[chosen]))]  # rows ascend with positions
         return [(int(self.table.docs[row]), float(scores[row])) for row in chosen]
 
-    def similarity(self, doc: int) -> float | None:
-        row = self.table.row_of.get(doc)
-        return None if row is None else float(self.scores[row])
-
-    def _rows(self, docs: list[int]) -> Positions:
+    def lookup(self, docs: list[int]) -> tuple[Floats, Positions]:
+        """Each of ``docs``'s similarity and 0-based rank in the full order (0.0 and -1
+        for a product without a vector), in numpy steps: a score at a time costs
+        microseconds, and a common word can match thousands of products."""
         row_of = self.table.row_of
-        return np.fromiter((row_of.get(doc, -1) for doc in docs), dtype=np.intp, count=len(docs))
-
-    def similarities(self, docs: list[int]) -> list[float]:
-        """The similarity of each of ``docs``, 0.0 for a product without a vector (in one
-        numpy step: indexing a score at a time costs microseconds, and a common word can
-        match thousands of products)."""
-        rows = self._rows(docs)
-        values = np.where(rows >= 0, self.scores[rows], np.float32(0.0))
-        return [float(value) for value in values.tolist()]
-
-    def ranks(self, docs: list[int]) -> dict[int, int]:
-        """The 0-based rank of each of ``docs`` that has a vector, in the full order."""
-        rows = self._rows(docs)
+        rows = np.fromiter((row_of.get(doc, -1) for doc in docs), dtype=np.intp, count=len(docs))
         has = rows >= 0
-        if not has.any():
-            return {}
-        if self._sorted is None:
-            self._sorted = np.sort(self.scores)
-        ascending = self._sorted
-        rows = rows[has]
-        values = self.scores[rows]
-        above = np.searchsorted(ascending, values, side="right")
-        tied = above - np.searchsorted(ascending, values, side="left")
-        better = len(ascending) - above  # strictly more similar
-        ranks = {}
-        found = [doc for doc, present in zip(docs, has.tolist(), strict=True) if present]
-        for doc, row, ahead, ties in zip(found, rows.tolist(), better.tolist(), tied.tolist(), strict=True):
-            rank = ahead
-            if ties > 1:  # the same similarity: the products before it come first
-                rank += int(np.count_nonzero(self.scores[:row] == self.scores[row]))
-            ranks[doc] = rank
-        return ranks
+        similarity = np.where(has, self.scores[rows], np.float32(0.0))
+        ranks = np.full(len(docs), -1, dtype=np.intp)
+        if has.any():
+            if self._sorted is None:
+                self._sorted = np.sort(self.scores)
+            ascending = self._sorted
+            rows, values = rows[has], similarity[has]
+            above = np.searchsorted(ascending, values, side="right")
+            tied = above - np.searchsorted(ascending, values, side="left")
+            found = len(ascending) - above  # strictly more similar
+            for at in np.flatnonzero(tied > 1).tolist():
+                # The same similarity as other products: those before it come first.
+                found[at] += np.count_nonzero(self.scores[: rows[at]] == values[at])
+            ranks[has] = found
+        return similarity, ranks
 
 
 def rank(vectors: ProductVectors, query: Vector) -> Ranking | None:

@@ -378,10 +378,14 @@ def test_the_numpy_ranking_is_the_straightforward_one(seed, count, size):
     assert [doc for doc, _ in ranking.top(count + 5)] == expected
     for candidates in (1, 7, embeddings.CANDIDATES):
         assert [doc for doc, _ in ranking.top(candidates)] == expected[:candidates]
-    assert ranking.ranks(list(range(count))) == {doc: rank for rank, doc in enumerate(expected)}
-    for doc, value in ranking.top(count):
-        assert value == pytest.approx(expected_similarity[doc], abs=1e-6)
-        assert ranking.similarity(doc) == value
+    everyone = list(range(count))
+    values, ranks = ranking.lookup(everyone)
+    unranked = [doc for doc in everyone if doc not in expected_similarity]  # missing, other size
+    assert len(unranked) == 2
+    assert ranks.tolist() == [expected.index(doc) if doc not in unranked else -1 for doc in everyone]
+    for doc, value in enumerate(values.tolist()):
+        assert value == pytest.approx(expected_similarity.get(doc, 0.0), abs=1e-6)
+    assert dict(ranking.top(count)) == {doc: values[doc] for doc in expected}
 
 
 def test_tied_products_rank_by_position_also_at_the_edge_of_the_candidates():
@@ -394,7 +398,7 @@ def test_tied_products_rank_by_position_also_at_the_edge_of_the_candidates():
     ranking = similarity.rank(embeddings.ProductVectors("toy", [""] * len(vectors), vectors), query)
     assert [doc for doc, _ in ranking.top(3)] == [1, 3, 4]
     assert [doc for doc, _ in ranking.top(5)] == [1, 3, 4, 6, 0]
-    assert ranking.ranks([6, 0, 5, 1]) == {6: 3, 0: 4, 5: 6, 1: 0}
+    assert ranking.lookup([6, 0, 5, 1])[1].tolist() == [3, 4, 6, 0]
 
 
 def reference_fuse(index, hits, query, min_similarity):
