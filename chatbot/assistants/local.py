@@ -155,7 +155,7 @@ class Turn:
     def hits(self) -> list[Hit]:
         """The product search for this message, run once however often it is needed."""
         if self._hits is None:
-            self._hits = self.index.product_index.search(self.concepts) if self.concepts else []
+            self._hits = self.index.search_products(self.concepts, self.exclusion.rest)
         return self._hits
 
     @property
