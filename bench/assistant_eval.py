@@ -62,6 +62,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,8 +291,6 @@ LIVE_ENV = {
 def _as_final(message: dict[str, Any]):
     """A wire Message (reply.done) as check() reads a FinalReply; the intent is not on the
     wire, so it is read from the stored row."""
-    from types import SimpleNamespace
-
     from chatbot.models import Message
 
     row = Message.objects.filter(pk=message["id"]).only("intent").first()
@@ -313,6 +312,40 @@ def check_turn(turn: dict[str, Any], final) -> list[str]:
     ]
     problems += [f"chip {c!r} offered" for c in expect.get("chips_exclude", []) if c in final.chips]
     return problems
+
+
+def converse_in_process(conversation: dict[str, Any], adapter=None) -> list[list[str]]:
+    """A conversation asked in this process (state and history carried as the pipeline
+    carries them; a ``tap`` sends the offered chip's action): the problems of each turn.
+    The bench runs conversations over HTTP; this is for the pytest guard."""
+    from chatbot.vocabulary import quick_reply
+
+    state: dict[str, Any] = {}
+    history: list[tuple[str, str]] = []
+    offered: dict[str, Any] = {}
+    results = []
+    for turn in conversation["turns"]:
+        problems: list[str] = []
+        text, action = turn.get("message"), None
+        if "tap" in turn:
+            text = turn["tap"]
+            if text in offered:
+                action = offered[text]
+            else:
+                problems.append(f"chip {text!r} not offered (had {list(offered)})")
+        final, _ = ask(conversation["shop"], text, None, history, state, adapter=adapter, action=action)
+        history += [("shopper", text), ("assistant", final.text)]
+        chips = [quick_reply(option) for option in final.quick_replies]
+        offered = {chip.label: dict(chip.action) for chip in chips}
+        final_view = SimpleNamespace(
+            text=final.text,
+            intent=final.intent,
+            handoff=final.handoff,
+            products=final.products,
+            chips=list(offered),
+        )
+        results.append(problems + check_turn(turn, final_view))
+    return results
 
 
 class LiveConversation:
