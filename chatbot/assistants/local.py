@@ -21,7 +21,14 @@ from .. import tools
 from ..adapters import FaqInfo, ProductInfo
 from ..knowledge import facts, intents
 from ..knowledge.index import Concept, Hit, ShopIndex, colour_terms, required_count, shop_index
-from ..knowledge.lexicon import ASPECTS, COLOURS, FACT_ASPECTS, NEEDS
+from ..knowledge.lexicon import (
+    ASPECTS,
+    COLOURS,
+    FACT_ASPECTS,
+    NEEDS,
+    ZH_PLURAL_REFERENCES,
+    ZH_REFERENCES,
+)
 from ..knowledge.phrases import colour_name, money, order_status_name, say, stock_state
 from ..knowledge.prices import PriceQuery, parse_prices
 from ..knowledge.text import chunk_for_streaming, cjk_runs, clean, detect_language, latin_words, stem
@@ -55,7 +62,10 @@ _UNIT = re.compile(r"^\d|^(?:cm|mm|kg|ml|xl|xs|oz|in)$")
 _FAQ_TOPICS = ("shipping", "refund", "payment", "contact", "warranty", "size_guide", "cancel")
 _COLOUR_WORDS = frozenset(word for words in COLOURS.values() for word in words)
 # Words that point at a shown product ("the second one") rather than name one.
-_POINTING_WORDS = frozenset({"first", "second", "third", "2nd", "3rd", "last", "other"})
+# Words that point back at what was shown ("它们多少钱"): never a thing to search for.
+_POINTING_WORDS = frozenset(
+    {"first", "second", "third", "2nd", "3rd", "last", "other", *ZH_REFERENCES, *ZH_PLURAL_REFERENCES}
+)
 # "which one is the cheapest?", "最便宜的是哪个": a question about the products shown.
 _WHICH = re.compile(r"\bwhich\b|哪", re.I)
 
@@ -473,6 +483,37 @@ class LocalShopAssistant(ShopAssistant):
             return None
         return self._faq_entries(turn, [entry])
 
+    def rule_question_about_one(self, turn: Turn) -> Answer | None:
+        """ "is the pet tracker waterproof?", "what nib does the gold pen have?", "面膜一盒
+        几片": a question whose words name one product clearly and whose other words are in
+        a sentence of its description. That sentence is quoted; with none, it is a search."""
+        if not intents.is_question(turn.text) or turn.shopping or turn.prices.has_limit or turn.prices.sort:
+            return None
+        hits = [h for h in turn.hits[:6] if h.name_matched]
+        if not hits or (len(hits) > 1 and hits[1].name_matched >= hits[0].name_matched):
+            return None
+        product = turn.index.products[hits[0].doc]
+        quoted = facts.sentence_with_words(product.description, [c.word for c in turn.concepts], product.name)
+        if not quoted:
+            return None
+        fresh = turn.context.adapter.get_product(turn.context.shop.id, product.sku) or product
+        text = turn.say(
+            "about",
+            name=fresh.name,
+            price=turn.price(fresh),
+            stock=stock_state(fresh.stock, turn.lang),
+            facts=quoted,
+        )
+        return Answer(
+            text,
+            "product_question",
+            cards=[tools.product_card(fresh, turn.currency)],
+            quick_replies=[_faq_chip("shipping", turn.lang)],
+            focus=[fresh.sku],
+            search=Search(category=fresh.category) if fresh.category else None,
+            topic="products",
+        )
+
     def rule_product_search(self, turn: Turn) -> Answer | None:
         if self._named_products(turn) or (turn.concepts and self._matches(turn, lenient=turn.shopping)):
             return self._search(turn, turn.fresh_search())
@@ -521,6 +562,7 @@ class LocalShopAssistant(ShopAssistant):
         rule_weak_support_topic,
         rule_off_topic,
         rule_faq_words,
+        rule_question_about_one,
         rule_product_search,
         rule_faq_fallback,
         rule_browse,

@@ -373,6 +373,17 @@ def has_lettered_order_number(text: str) -> bool:
     return bool(number and re.match(r"[A-Za-z]{1,6}-?\d{3,}", number) and not re.match(r"^\d", number))
 
 
+_EN_QUESTION = re.compile(
+    r"\?\s*$|^(?:is|are|does|do|did|can|could|will|would|what|what's|how|which|has|have)\b", re.I
+)
+_ZH_QUESTION = re.compile(r"[吗么？?]\s*$|多少|几|多久|多大|多重|多长|什么|怎么|哪|是否|能不能")
+
+
+def is_question(text: str) -> bool:
+    """Worded as a question ("is it…?", "how many…", "…吗", "几片")."""
+    return bool(_EN_QUESTION.search(text.strip()) or _ZH_QUESTION.search(text))
+
+
 def plural_reference(text: str) -> bool:
     """The shopper points back at several earlier products ("how much are they?")."""
     lowered = text.lower()
