@@ -363,6 +363,8 @@ class LocalShopAssistant(ShopAssistant):
 
     def rule_policy_question(self, turn: Turn) -> Answer | None:
         topic = turn.topic
+        if topic == "shipping" and turn.number and intents.has_lettered_order_number(turn.text):
+            return None  # "has order IW 55012 shipped?" is about that order: its status
         if topic and turn.guess.strong and topic != "size_guide":
             return self._faq(turn, topic)
         return None

@@ -70,6 +70,10 @@ FAQ_TOPICS = frozenset({"shipping", "payment", "refund", "contact", "warranty", 
 _ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9$¥€£.-])#?([A-Za-z]{0,6}-?\d{3,}[A-Za-z0-9-]*)(?![A-Za-z0-9.])")
 # "BL 20417", "# NW 10042": a shop's letter prefix written apart from its digits. Only in
 # capitals ("under 200" is a price, "size 10" a size) and with at least four digits.
+# After the word "order" any case will do ("has order iw 55012 shipped?").
+_ORDER_WORD_NUMBER = re.compile(
+    r"(?:\border\b|订单|单号)\s*(?:number|no\.?|#)?\s*#?([A-Za-z]{1,5})[\s_]+(\d{4,})\b", re.I
+)
 _SPACED_ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9$¥€£.-])#?\s?([A-Z]{1,5})[\s_]+(\d{4,})(?![A-Za-z0-9.])")
 _EMOJI_OR_SYMBOL = re.compile(r"^[\W_]*$", re.UNICODE)
 _OFF_TOPIC_EN = frozenset(
@@ -150,7 +154,15 @@ _SUPPORT_PHRASES_EN: tuple[tuple[str, str], ...] = (
     ("deliver to", "shipping"),
     ("pay with", "payment"),
     ("pay by", "payment"),
+    ("send it back", "refund"),
+    ("send them back", "refund"),
+    ("send back", "refund"),
+    ("sent back", "refund"),
+    ("take it back", "refund"),
 )
+# "can you send bottled ink to France?": sending something to a named place asks about
+# destinations, whatever the thing is.
+_TO_A_PLACE = re.compile(r"\b(?:send|ship|deliver|post|mail)\b[^.?!]{0,40}?\bto\s+[A-Z][a-z]+")
 
 
 @dataclass(frozen=True)
@@ -242,6 +254,8 @@ def support_guess(
     for phrase, topic in _SUPPORT_PHRASES_EN:
         if phrase in lowered:
             note(topic, topic != "shipping" or phrase.endswith(" to"))
+    if _TO_A_PLACE.search(text):
+        note("shipping", True)
     if not found:
         return SupportGuess()
     latin = re.search(r"[a-z]{2,}", lowered) is not None
@@ -353,7 +367,7 @@ def is_off_topic(text: str) -> bool:
 def order_number(text: str) -> str | None:
     """An order number written in the message ("#1042", "NW-10023", "NW10023", "NW 10023",
     "order 00123842"). Spaced forms come back with a dash ("NW-10023")."""
-    spaced = _SPACED_ORDER_NUMBER.search(text)
+    spaced = _SPACED_ORDER_NUMBER.search(text) or _ORDER_WORD_NUMBER.search(text)
     if spaced:
         return f"{spaced.group(1)}-{spaced.group(2)}"
     for match in _ORDER_NUMBER.finditer(text):

@@ -330,7 +330,22 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
     "order_status": (
         frozenset({"track", "tracking", "eta", "whereabout", "whereabouts", "status"}),
         frozenset({"order", "orders", "purchase", "package", "parcel", "arrived"}),
-        ("订单", "物流", "到哪", "查单", "单号", "发货了", "快递到", "运单", "我的包裹", "包裹"),
+        (
+            "订单",
+            "物流",
+            "到哪",
+            "查单",
+            "单号",
+            "发货了",
+            "快递到",
+            "运单",
+            "我的包裹",
+            "包裹",
+            # The shopper's own parcel: "我的快递怎么还没到".
+            "我的快递",
+            "还没到",
+            "还没收到",
+        ),
     ),
     "cancel": (
         frozenset({"cancel", "cancellation", "cancelling", "canceling", "cancelled", "canceled", "cance"}),
@@ -351,6 +366,8 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
                 "return",
                 "returns",
                 "exchange",
+                "swap",
+                "swapping",
                 "moneyback",
             }
         ),
@@ -373,6 +390,13 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
             "换吗",
             "能换",
             "怎么换",
+            # "色号不合适想换一个": an exchange is a returns question.
+            "想换",
+            "换一个",
+            "换个",
+            "换大",
+            "换小",
+            "换一下",
         ),
     ),
     "shipping": (
