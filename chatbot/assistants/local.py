@@ -522,7 +522,11 @@ class LocalShopAssistant(ShopAssistant):
         return None
 
     def rule_faq_fallback(self, turn: Turn) -> Answer | None:
+        # No product matched: a question whose words are mostly in an entry, its answer
+        # included ("可以用<a payment brand>吗", "开封后能用多久"), is answered by it.
         entry = self._faq_by_words(turn)
+        if entry is None and intents.is_question(turn.text):
+            entry = self._faq_by_words(turn, share=0.5, anywhere=True)
         return self._faq_entries(turn, [entry]) if entry is not None else None
 
     def rule_browse(self, turn: Turn) -> Answer | None:
@@ -546,6 +550,15 @@ class LocalShopAssistant(ShopAssistant):
         named_kind = any(h.name_matched for h in turn.hits[:5])
         if not (need or named_kind):
             return None
+        # A question half of whose words are an FAQ entry's question ("can I ask a vet
+        # about…?") is that entry, rather than products that half match it.
+        if intents.is_question(turn.text) and not turn.shopping:
+            entry = self._faq_by_words(turn, share=0.5, anywhere=False)
+            half = turn.index.faq_index.search(turn.concepts)
+            if entry is None and half and half[0].name_matched * 2 >= len(turn.concepts) >= 2:
+                entry = turn.index.faq[half[0].doc]
+            if entry is not None:
+                return self._faq_entries(turn, [entry])
         return self._closest(turn, turn.fresh_search())
 
     def rule_no_match(self, turn: Turn) -> Answer | None:
@@ -1009,13 +1022,17 @@ class LocalShopAssistant(ShopAssistant):
             quick = [_handoff_chip(lang), *[c for c in quick if c.action.get("type") != "handoff"]]
         return Answer(text, "faq", quick_replies=quick[:4], topic=topic or "faq")
 
-    def _faq_by_words(self, turn: Turn) -> FaqInfo | None:
-        """An FAQ entry that most of the shopper's words appear in, for topics the word lists
-        do not know ("gift wrapping")."""
+    def _faq_by_words(self, turn: Turn, share: float = 0.5, anywhere: bool = False) -> FaqInfo | None:
+        """An FAQ entry that most of the shopper's words appear in (more than ``share`` of
+        them in its question; with ``anywhere``, at least ``share`` in its question or
+        answer), for topics the word lists do not know ("gift wrapping")."""
         # Every word counts here, gift words too ("gift cards").
         concepts = [replace(c, optional=False) for c in turn.concepts]
         hits = turn.index.faq_index.search(concepts)
-        if hits and hits[0].name_matched / len(turn.concepts) > 0.5:
+        if not hits or not turn.concepts:
+            return None
+        found = (hits[0].matched if anywhere else hits[0].name_matched) / len(turn.concepts)
+        if found > share or (anywhere and found >= share):
             return turn.index.faq[hits[0].doc]
         return None
 

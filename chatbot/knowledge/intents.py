@@ -312,8 +312,16 @@ def _only(words: list[str], runs: list[str], en: frozenset[str], zh: tuple[str, 
     return hit
 
 
+# "Hi, I'm Jo", "hello, Maria here", "你好，我是小林": who is greeting is no question.
+_INTRODUCTION = re.compile(
+    r"\b(?:i'?m|i am|my name is|my name's|this is)\s+[a-z]+\b|\b[a-z]+\s+here\b"
+    r"|我(?:是|叫)[\u4e00-\u9fff]{1,3}?(?=[，,。.!！\s]|$)",
+    re.I,
+)
+
+
 def is_greeting(text: str) -> bool:
-    words, runs = _words_and_runs(text)
+    words, runs = _words_and_runs(_INTRODUCTION.sub(" ", text))
     return _only(words, runs, GREETINGS_EN, GREETINGS_ZH)
 
 

@@ -246,6 +246,9 @@ POLITE_FILLER_EN = frozenset(
         "oh",
         "now",
         "great",
+        "thats",
+        "needed",
+        "wanted",
     }
 )
 
