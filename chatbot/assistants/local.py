@@ -444,6 +444,39 @@ class LocalShopAssistant(ShopAssistant):
             return self._about(turn, earlier[:1])
         return self._about_several(turn, earlier[: self.max_results])
 
+    def rule_feature_of_earlier(self, turn: Turn) -> Answer | None:
+        """ "do they have a hood?", "how many pages?", "防水吗": a question about a feature
+        no product is named by, right after products were shown: each shown product with
+        the sentence of its description that mentions it."""
+        if not intents.is_question(turn.text) or not turn.concepts or turn.prices.has_limit:
+            return None
+        if turn.context.state.get("topic", "products") != "products":
+            return None
+        if any(h.name_matched for h in turn.hits[:6]) and intents.refers_back(turn.text) is None:
+            return None  # "how many pages has the cookbook?" names its product
+        earlier = self._earlier_products(turn)
+        words = [c.word for c in turn.concepts]
+        quoted = [(p, facts.sentence_mentioning(p.description, words)) for p in earlier[: self.max_results]]
+        if not any(sentence for _, sentence in quoted):
+            return None
+        if intents.refers_back(turn.text) == 0 and not intents.plural_reference(turn.text):
+            quoted = quoted[:1]
+        lines = []
+        for product, sentence in quoted:
+            line = self._line(turn, product)
+            if sentence:
+                line += (" — " if turn.lang == "en" else "：") + sentence
+            lines.append(line)
+        shown = [p for p, _ in quoted]
+        return Answer(
+            "\n".join(lines),
+            "product_question",
+            cards=[tools.product_card(p, turn.currency) for p in shown],
+            quick_replies=self._search_chips(turn, turn.last_search or Search(), shown),
+            focus=[p.sku for p in shown],
+            topic="products",
+        )
+
     def rule_about_named(self, turn: Turn) -> Answer | None:
         named = self._named_products(turn)
         if named and (turn.aspects or turn.fact_aspects) and not turn.prices.sort:
@@ -573,6 +606,7 @@ class LocalShopAssistant(ShopAssistant):
         rule_size_guide_question,
         rule_refine_earlier,
         rule_about_earlier,
+        rule_feature_of_earlier,
         rule_about_named,
         rule_weak_support_topic,
         rule_off_topic,

@@ -117,3 +117,14 @@ def sentence_with_words(description: str, words: list[str], name: str) -> str:
     if best_score < 3 or best_covered < max(2, len(words) - 1):
         return ""
     return best
+
+
+def sentence_mentioning(description: str, words: list[str]) -> str:
+    """The first sentence of the description that holds one of ``words`` ("do they have
+    a *hood*?"), or ""."""
+    for sentence in sentences(description):
+        lowered = sentence.lower()
+        stems = _stems(lowered)
+        if any((stem(w) in stems) if w.isascii() else (len(w) > 1 and w in lowered) for w in words):
+            return sentence
+    return ""
