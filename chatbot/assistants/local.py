@@ -821,7 +821,7 @@ class LocalShopAssistant(ShopAssistant):
             for h in turn.hits[:20]
             if h.name_matched or h.matched >= max(1, required_count(turn.concepts) // 2)
         ]
-        products = [p for p in products if not _excluded(p, search)]
+        products = _kind_first([p for p in products if not _excluded(p, search)], turn.concepts)
         if search.max_price is not None or search.min_price is not None:
             low = search.min_price or Decimal(0)
             high = search.max_price or Decimal("1e12")
@@ -1127,11 +1127,19 @@ def _colours(product: ProductInfo) -> list[str]:
     return [c.split(":", 1)[1] for c in colour_terms(text, latin_words(text))]
 
 
+_SAID_WITHOUT = re.compile(
+    r"\b(?:without|no|not|free of)\s+(?:an?\s+|the\s+|any\s+)?[a-z]+"
+    r"|(?:不带|无|没有|不含)[\u4e00-\u9fff]{1,3}",
+    re.I,
+)
+
+
 def _excluded(product: ProductInfo, search: Search) -> bool:
     """The product has what the shopper ruled out: a word ("without a hood" and a
     "Hooded" robe) or, in every colour it comes in, an excluded colour."""
     if search.exclude_words:
-        text = _product_text(product)
+        # "Fleece jumper, without a hood" does not have a hood; "不带兜帽" neither.
+        text = _SAID_WITHOUT.sub(" ", _product_text(product))
         stems = {stem(w) for w in latin_words(text)}
         if any(w in stems or (not w.isascii() and w in text) for w in search.exclude_words):
             return True
