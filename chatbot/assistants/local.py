@@ -786,7 +786,13 @@ class LocalShopAssistant(ShopAssistant):
         """Nothing fits the limits: say so, and name the nearest real product if the words
         alone match something, instead of showing what was not asked for."""
         lang = turn.lang
-        loose_search = Search(words=search.words, sort="price_asc", exclude_words=search.exclude_words)
+        # Only the limits are loosened: what the shopper ruled out stays out ("不要绿色的").
+        loose_search = Search(
+            words=search.words,
+            sort="price_asc",
+            exclude_words=search.exclude_words,
+            exclude_colours=search.exclude_colours,
+        )
         loose = self._run(turn, loose_search, concepts) if concepts else []
         if not concepts:
             found, _ = tools.find_products(turn.index, limit=20, sort="price_asc")

@@ -450,6 +450,8 @@ _EN_NEGATION = re.compile(
 _ZH_NEGATION = re.compile(
     r"(?:不要|不想要|不是|除了|别|不带)([\u4e00-\u9fff]{1,4}?)(?:色的|色|的|之外|以外|款|吗|$)"
 )
+# "不要太贵的", "不要那么大的": a degree, not a thing to leave out.
+_ZH_NOT_A_THING = ("太", "很", "那么", "这么", "特别", "非常", "多", "了")
 _EN_NOT_EXCLUDABLE = frozenset(
     {"more", "less", "than", "longer", "too", "sure", "problem", "worries", "need"}
 )
@@ -471,7 +473,12 @@ def exclusions(text: str) -> Exclusion:
     for match in _ZH_NEGATION.finditer(text):
         phrase = match.group(1)
         named = {name for word, name in _COLOUR_WORDS.items() if not word.isascii() and word in phrase}
+        thing = re.sub("^[带有含]", "", phrase)
         if named:
             colours |= named
+            rest = rest.replace(match.group(0), " ")
+        elif len(thing) >= 2 and not thing.startswith(_ZH_NOT_A_THING):
+            # "不要带兜帽的外套": a feature ruled out, as "without a hood".
+            words.append(thing)
             rest = rest.replace(match.group(0), " ")
     return Exclusion(frozenset(colours), tuple(words), rest)
