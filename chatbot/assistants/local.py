@@ -700,6 +700,11 @@ class LocalShopAssistant(ShopAssistant):
                 changes[key] = _amount(action[key])
         if isinstance(action.get("category"), str) and action["category"]:
             changes["category"] = action["category"]
+            # "Similar ones in stock" after a product that is sold out: its own words would
+            # find only it again; then the category alone is what is similar.
+            probe = replace(search, **changes)
+            if search.words and not self._run(turn, probe, self._search_concepts(turn, probe)):
+                changes["words"] = ""
         return self._search(turn, replace(search, **changes))
 
     def _run(self, turn: Turn, search: Search, concepts: list[Concept]) -> list[ProductInfo]:
@@ -775,7 +780,16 @@ class LocalShopAssistant(ShopAssistant):
         chips = []
         if search.sort != "price_asc" and len({p.price for p in shown}) > 1:
             chips.append(QuickReply(say("qr_cheapest", lang), {"type": "refine", "sort": "price_asc"}))
-        if not search.in_stock and any(not p.in_stock for p in shown):
+        if not search.in_stock and shown and all(not p.in_stock for p in shown) and shown[0].category:
+            # Nothing shown is in stock: "in stock only" would empty the list; the same
+            # kind in stock is what helps.
+            chips.append(
+                QuickReply(
+                    say("qr_similar_in_stock", lang),
+                    {"type": "refine", "in_stock": True, "category": shown[0].category},
+                )
+            )
+        elif not search.in_stock and any(not p.in_stock for p in shown):
             chips.append(QuickReply(say("qr_in_stock", lang), {"type": "refine", "in_stock": True}))
         chips.append(_faq_chip("shipping", lang))
         return chips
