@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from typing import Any
 
 from .. import tools
@@ -581,6 +582,12 @@ class LocalShopAssistant(ShopAssistant):
         # ("surfboards") a half match is a different product: "we have none" is honest.
         need = any(c.optional or c.word in NEEDS or stem(c.word) in NEEDS for c in turn.concepts)
         named_kind = any(h.name_matched for h in turn.hits[:5])
+        if named_kind and not need:
+            # "订一张机票", "一部电影": a quantity word never names a kind of product.
+            content = [c for c in turn.concepts if not _QUANTITY.match(c.word)]
+            named_kind = bool(content) and any(
+                h.name_matched for h in turn.index.product_index.search(content)[:5]
+            )
         if not (need or named_kind):
             return None
         # A question half of whose words are an FAQ entry's question ("can I ask a vet
@@ -1154,6 +1161,10 @@ _SAID_WITHOUT = re.compile(
 )
 
 
+# A Chinese count and measure word ("一张", "两个", "一部"): how many, not what.
+_QUANTITY = re.compile(r"^[一二两三四五六七八九十几每半][\u4e00-\u9fff]?$")
+
+
 def _excluded(product: ProductInfo, search: Search) -> bool:
     """The product has what the shopper ruled out: a word ("without a hood" and a
     "Hooded" robe) or, in every colour it comes in, an excluded colour."""
@@ -1207,6 +1218,12 @@ def _kind_first(products: list[ProductInfo], concepts: list[Concept]) -> list[Pr
 
     # No name says it ("普洱" and "2016 勐海熟普 357g 茶饼"): the catalog's own category does.
     kind = [p for p in products if is_kind(p)] or [p for p in products if in_kind_category(p)]
+    # "化妆刷" cut into 化妆 + 刷: a name that holds the shopper's Chinese words side by side
+    # is that kind, before the ones that hold only a piece ("化妆包").
+    joined = [a + b for a, b in pairwise(words) if not (a + b).isascii()]
+    whole = [p for p in products if any(j in p.name for j in joined)]
+    if whole:
+        kind = whole + [p for p in kind if p not in whole]
     if not kind:
         return products
     return kind + [p for p in products if p not in kind]

@@ -573,6 +573,10 @@ NEEDS: dict[str, str] = {
     "music": "speaker headphone earphone audio",
     "office": "desk office work",
     "baby": "baby kid child",
+    "kid": "kid kids child children",
+    "kids": "kid kids child children",
+    "child": "kid kids child children",
+    "children": "kid kids child children",
     "怕冷": "保暖 暖 发热 加热 羊毛 冬天",
     "冷": "保暖 暖 发热 加热 冬天",
     "手冷": "暖手 保暖 发热",
@@ -604,6 +608,11 @@ NEEDS: dict[str, str] = {
     "长辈": "长辈 老人 父母",
     "女朋友": "女朋友 女生",
     "老婆": "女朋友 女生",
+    "孩子": "儿童 孩子 小孩 宝宝",
+    "小孩": "儿童 孩子 小孩 宝宝",
+    "宝宝": "儿童 孩子 小孩 宝宝 婴儿",
+    "儿子": "儿童 孩子 小孩",
+    "女儿": "儿童 孩子 小孩",
 }
 
 # Who a present is for, and words that say it is a present: they steer the search (a

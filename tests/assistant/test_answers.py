@@ -315,3 +315,36 @@ def test_said_without_in_a_description_is_not_having_it():
 def test_a_chinese_feature_can_be_ruled_out():
     assert intents.exclusions("不要带兜帽的外套").words == ("兜帽",)
     assert intents.exclusions("不要太贵的").words == ()
+
+
+def test_a_name_holding_the_shoppers_words_side_by_side_comes_first():
+    from chatbot.adapters import ProductInfo
+
+    bag, brushes = ProductInfo("B", "化妆包", "", 1, 1, ""), ProductInfo("R", "化妆刷套装 12支", "", 2, 1, "")
+    assert _kind_first([bag, brushes], [Concept("化妆", []), Concept("刷", [])]) == [brushes, bag]
+
+
+def test_a_quantity_word_does_not_make_an_off_topic_request_a_product_search(adapter, bot):
+    from chatbot.adapters import ProductInfo
+
+    from .fakes import make_context
+
+    adapter.products["zh-shop"].append(ProductInfo("ZH-HLM-1", "一体成型头盔", "", 199, 5, "骑行", "/p/h/"))
+    adapter.version = "2"
+    for text in ("帮我订一张去北京的机票", "推荐一部好看的电影"):
+        final = list(bot.reply(make_context(adapter, "zh-shop", text)))[-1]
+        assert not final.products, text
+
+
+def test_a_child_finds_what_the_catalog_says_is_for_children(adapter, bot):
+    from chatbot.adapters import ProductInfo
+
+    from .fakes import make_context
+
+    adapter.products["zh-shop"] += [
+        ProductInfo("ZH-SUN-1", "轻薄防晒乳", "户外防晒，防水防汗。", 99, 9, "护肤", "/p/1/"),
+        ProductInfo("ZH-SUN-2", "温和防晒霜", "纯物理防晒，适合3岁以上儿童。", 95, 9, "护肤", "/p/2/"),
+    ]
+    adapter.version = "2"
+    final = list(bot.reply(make_context(adapter, "zh-shop", "给孩子用的防晒")))[-1]
+    assert final.products[0].sku == "ZH-SUN-2"
