@@ -322,7 +322,12 @@ class LocalShopAssistant(ShopAssistant):
                 number=number,
                 exclusion=exclusion,
                 fact_aspects=fact_aspects,
-                core_concepts=_without_fact_words(concepts, exclusion.rest) if fact_aspects else concepts,
+                # A count word ("一支", "两个") never names the product asked about.
+                core_concepts=[
+                    c for c in _without_fact_words(concepts, exclusion.rest) if not _QUANTITY.match(c.word)
+                ]
+                if fact_aspects
+                else concepts,
             )
         )
 

@@ -426,7 +426,11 @@ def fact_aspects(text: str) -> tuple[str, ...]:
             found.append(aspect)
     # "the last one" is not a battery question; "how long does it last" is.
     only_last = stems & {"battery", "batteri", "charge", "charg", "rechargeable", "runtime"} == set()
-    if "battery" in found and only_last and not re.search(r"\bhow long\b|\blasts\b|[续航电池久]", lowered):
+    if (
+        "battery" in found
+        and only_last
+        and not re.search(r"\bhow long\b|\blasts\b|[续航电池久]|公里|多远", lowered)
+    ):
         found.remove("battery")
     return tuple(found)
 

@@ -348,3 +348,24 @@ def test_a_child_finds_what_the_catalog_says_is_for_children(adapter, bot):
     adapter.version = "2"
     final = list(bot.reply(make_context(adapter, "zh-shop", "给孩子用的防晒")))[-1]
     assert final.products[0].sku == "ZH-SUN-2"
+
+
+@pytest.mark.parametrize(
+    ("text", "aspect"), [("一支多少克", "weight"), ("能跑多少公里", "battery"), ("几毫升", "capacity")]
+)
+def test_chinese_measure_questions_are_fact_questions(text, aspect):
+    assert aspect in intents.fact_aspects(text)
+
+
+def test_a_count_word_does_not_name_the_product_of_a_fact_question(adapter, bot):
+    from chatbot.adapters import ProductInfo
+
+    from .fakes import make_context
+
+    adapter.products["zh-shop"] += [
+        ProductInfo("ZH-LIP-1", "丝绒口红", "丝绒质地。每支3.4克。", 146, 9, "唇妆", "/p/l1/"),
+        ProductInfo("ZH-LIP-2", "口红礼盒 3支装", "三支丝绒口红。", 306, 0, "礼盒", "/p/l2/"),
+    ]
+    adapter.version = "2"
+    final = list(bot.reply(make_context(adapter, "zh-shop", "丝绒口红一支多少克")))[-1]
+    assert final.intent == "product_question" and "3.4克" in final.text
