@@ -564,7 +564,10 @@ class LocalShopAssistant(ShopAssistant):
         # No product matched: a question whose words are mostly in an entry, its answer
         # included ("可以用<a payment brand>吗", "开封后能用多久"), is answered by it.
         entry = self._faq_by_words(turn)
-        if entry is None and intents.is_question(turn.text):
+        # Not a fact question whose product's name is half there ("电助力车充电要多久" and a
+        # shipping answer that mentions that bike's battery).
+        about_a_product = turn.fact_aspects and any(h.name_matched for h in turn.hits[:5])
+        if entry is None and intents.is_question(turn.text) and not about_a_product:
             entry = self._faq_by_words(turn, share=0.5, anywhere=True)
         return self._faq_entries(turn, [entry]) if entry is not None else None
 

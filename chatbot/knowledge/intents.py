@@ -363,7 +363,11 @@ def refers_back(text: str) -> int | None:
 
 def has_shopping_cue(text: str) -> bool:
     lowered = text.lower()
-    return bool(set(latin_words(lowered)) & EN_SHOPPING_CUES) or any(c in lowered for c in ZH_SHOPPING_CUES)
+    cues = set(latin_words(lowered)) & EN_SHOPPING_CUES
+    if cues == {"have"} and re.search(r"\b(?:you|u|ya|y'all)\b", lowered) is None:
+        # "what nib does the pen have?" asks about a product; "do you have…?" shops.
+        cues = set()
+    return bool(cues) or any(c in lowered for c in ZH_SHOPPING_CUES)
 
 
 def is_off_topic(text: str) -> bool:

@@ -369,3 +369,13 @@ def test_a_count_word_does_not_name_the_product_of_a_fact_question(adapter, bot)
     adapter.version = "2"
     final = list(bot.reply(make_context(adapter, "zh-shop", "丝绒口红一支多少克")))[-1]
     assert final.intent == "product_question" and "3.4克" in final.text
+
+
+def test_have_is_a_shopping_cue_only_when_the_shop_is_asked():
+    assert intents.has_shopping_cue("do you have a rain jacket?")
+    assert not intents.has_shopping_cue("what nib does the gold pen have?")
+
+
+def test_what_a_product_has_is_quoted_from_its_description(chat):
+    final = chat().send("what membrane do the leather hiking boots have?")
+    assert final.intent == "product_question" and "waterproof membrane" in final.text
