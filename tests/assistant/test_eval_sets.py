@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The scores measured when the sets were last tuned on (README, "Measured"): a change
 # that answers fewer of them fails here.
-GENERATED_FLOOR = 0.90  # 109/121 measured
+GENERATED_FLOOR = 0.90  # 110/121 measured
 MULTITURN_FLOOR = 0.97  # 41/42 turns measured
 
 
