@@ -4,7 +4,8 @@ its time per answer.
     python bench/assistant_eval.py                      # every set below except Bitext
     python bench/assistant_eval.py --set regression     # one set (repeatable)
     python bench/assistant_eval.py --bitext             # also the Bitext test and build splits
-    python bench/assistant_eval.py --configured-db      # use DATABASE_URL as it is
+    python bench/assistant_eval.py --configured-db      # use DATABASE_URL as it is (demo and
+                                                        # generated shops already imported)
     python bench/assistant_eval.py -v                   # print the failures of the tuning sets
 
 The sets (tests/assistant/):
