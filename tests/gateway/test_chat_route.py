@@ -1,0 +1,143 @@
+"""POST /gateway/v1/chat as a shop calls it: signatures, replays, CORS, limits, usage."""
+
+import time
+
+import pytest
+from django.test import Client
+
+from chatbot.gateway import protocol
+from chatbot.models import GatewayShop
+
+from .conftest import OTHER_SECRET, SHOP_ORIGIN, chat_body, post_chat, signed, sse_events
+
+pytestmark = [pytest.mark.urls("tests.gateway.urls"), pytest.mark.django_db(transaction=True)]
+
+
+def refused(response, content, code):
+    import json
+
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    error = json.loads(content)["error"]
+    assert error["code"] == code and error["message"]
+    return error
+
+
+def test_a_signed_request_streams_the_reply_of_the_shops_assistant(shops):
+    body = chat_body("Hello there")
+    response, content = post_chat(body, signed(body))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    events = sse_events(content)
+    names = [name for name, _ in events]
+    assert names[0] == "thinking" and "delta" in names and names[-1] == "done"
+    text = "".join(data["text"] for name, data in events if name == "delta")
+    assert text == events[-1][1]["text"]
+    assert text == "Hello! I can help with our products, your orders and our policies."
+    assert GatewayShop.objects.get(shop_id="shop-a").replies == 1
+
+
+def test_unsigned_requests_get_401_json(shops):
+    body = chat_body()
+    response, content = post_chat(body, {})
+    refused(response, content, "missing_signature")
+    # A signature without its timestamp is as good as none.
+    headers = signed(body)
+    del headers[protocol.TIMESTAMP_HEADER]
+    refused(*post_chat(body, headers), "missing_signature")
+
+
+def test_a_bad_signature_gets_401(shops):
+    body = chat_body()
+    headers = signed(body, secret="not-the-shops-secret")
+    refused(*post_chat(body, headers), "invalid_signature")
+    # The right secret over other bytes: the body was changed on the way.
+    headers = signed(body)
+    refused(*post_chat(body.replace(b"Hello", b"Jello"), headers), "invalid_signature")
+
+
+def test_an_expired_request_gets_401(shops):
+    body = chat_body()
+    refused(*post_chat(body, signed(body, now=time.time() - 301)), "expired")
+    refused(*post_chat(body, signed(body, now=time.time() + 301)), "expired")
+
+
+def test_a_replayed_request_gets_401(shops):
+    body = chat_body()
+    headers = signed(body)
+    first, _ = post_chat(body, headers)
+    assert first.status_code == 200
+    refused(*post_chat(body, headers), "replayed")
+
+
+def test_one_shops_secret_does_not_sign_for_another_shop(shops):
+    body = chat_body(shop="shop-a")
+    refused(*post_chat(body, signed(body, shop="shop-a", secret=OTHER_SECRET)), "invalid_signature")
+    # Nor does an unknown or switched-off shop get in (answered like a bad signature).
+    refused(*post_chat(body, signed(body, shop="nobody", secret=OTHER_SECRET)), "invalid_signature")
+    GatewayShop.objects.filter(shop_id="shop-b").update(active=False)
+    other = chat_body(shop="shop-b")
+    refused(*post_chat(other, signed(other, shop="shop-b", secret=OTHER_SECRET)), "invalid_signature")
+
+
+def test_the_body_must_name_the_signed_shop(shops):
+    body = chat_body(shop="shop-a")
+    response, content = post_chat(body, signed(body, shop="shop-b", secret=OTHER_SECRET))
+    assert response.status_code == 400 and b"invalid_request" in content
+
+
+def test_tool_callbacks_go_only_to_the_shops_own_origins(shops):
+    body = chat_body(tools={"url": "https://shop-b.example/api/chatbot/gateway-tools", "token": "t"})
+    response, content = post_chat(body, signed(body))
+    assert response.status_code == 400 and b"invalid_tool_url" in content
+
+
+def test_requests_beyond_the_shops_rate_limit_get_429(shops):
+    GatewayShop.objects.filter(shop_id="shop-a").update(rate_limit=1)
+    first = chat_body()
+    assert post_chat(first, signed(first))[0].status_code == 200
+    second = chat_body()
+    response, content = post_chat(second, signed(second))
+    assert response.status_code == 429 and b"rate_limited" in content and int(response["Retry-After"]) > 0
+    # The other shop's quota is its own.
+    other = chat_body(shop="shop-b")
+    assert post_chat(other, signed(other, shop="shop-b", secret=OTHER_SECRET))[0].status_code == 200
+
+
+def test_a_failing_model_ends_in_an_error_event_and_counts_an_error(shops, model):
+    from tests.assistants_contract.upstream import Reply
+
+    fake, _ = model
+    fake.failures = [Reply(status=503, body=b"down")] * 3
+    body = chat_body()
+    response, content = post_chat(body, signed(body))
+    assert response.status_code == 200  # the stream had started: the failure is its last event
+    events = sse_events(content)
+    assert events[-1][0] == "error" and events[-1][1]["retryable"] is True
+    assert "down" not in content.decode()
+    assert GatewayShop.objects.get(shop_id="shop-a").errors == 1
+
+
+def test_preflight_is_answered_only_for_configured_origins(shops):
+    client = Client()
+    ok = client.options(protocol.CHAT_PATH, headers={"Origin": SHOP_ORIGIN})
+    assert ok.status_code == 204
+    assert ok["Access-Control-Allow-Origin"] == SHOP_ORIGIN
+    assert protocol.SIGNATURE_HEADER in ok["Access-Control-Allow-Headers"]
+    evil = client.options(protocol.CHAT_PATH, headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 403 and "Access-Control-Allow-Origin" not in evil
+    assert evil.json()["error"]["code"] == "origin_not_allowed"
+
+
+def test_a_post_from_an_origin_the_shop_does_not_list_is_refused(shops):
+    body = chat_body()
+    response, content = post_chat(body, {**signed(body), "Origin": "https://shop-b.example"})
+    assert response.status_code == 403 and b"origin_not_allowed" in content
+    body = chat_body()
+    response, _ = post_chat(body, {**signed(body), "Origin": SHOP_ORIGIN})
+    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == SHOP_ORIGIN
+
+
+def test_gateway_health_routes_answer(shops):
+    assert Client().get("/health").json() == {"status": "ok"}
+    assert Client().get("/health/ready").status_code == 200
