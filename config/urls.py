@@ -17,3 +17,6 @@ if conf.serves_shop():
         path("", include("chatbot.urls")),
         path("", include("storefront.urls")),
     ]
+else:
+    # The storefront's 404 page needs its URLs; a gateway answers JSON.
+    handler404 = "chatbot.gateway.views.not_found"

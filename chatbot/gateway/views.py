@@ -115,3 +115,8 @@ def _preflight(origin: str) -> HttpResponse:
 def _allow(response: HttpResponseBase, origin: str) -> None:
     response["Access-Control-Allow-Origin"] = origin
     response["Vary"] = "Origin"
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 in the gateway role (a site without the shop's pages and their templates)."""
+    return error_response(ApiError(404, "not_found", "No such route on this gateway."))
