@@ -231,6 +231,42 @@ def test_gateway_health_routes_answer(sites):
     assert requests.get(sites.gateway_url + "/api/chatbot/history?shop=demo", timeout=5).status_code == 404
 
 
+def signed_in_chat(base: str, email: str, password: str, text: str) -> dict:
+    """As test_identity_streams' browser: the storefront's real login form, then the chat."""
+    shopper = Shopper(base, "demo")
+    session = shopper.session
+    assert session.get(f"{base}/s/demo/", timeout=10).status_code == 200
+    shopper.csrf = session.cookies["csrftoken"]
+    session.get(f"{base}/accounts/login/", timeout=10)
+    login = session.post(
+        f"{base}/accounts/login/",
+        data={"username": email, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert login.status_code == 302, login.text[:300]
+    shopper.csrf = session.cookies["csrftoken"]
+    assert shopper.token()["userRole"] == "customer"
+    with reading(f"{base}/api/chatbot/events?shop=demo", session=session) as stream:
+        assert stream.ready.wait(10)
+        sent = shopper.post(
+            "/api/chatbot/stream-message", {"text": text, "clientMessageId": uuid.uuid4().hex}
+        )
+        assert sent.status_code == 202, sent.text
+        return stream.wait_for("reply.done", timeout=30)["data"]["message"]
+
+
+def test_order_questions_are_answered_from_the_signed_in_customers_own_orders(sites):
+    mine = signed_in_chat(sites.a_url, "demo@example.com", "demo12345", "Where is my order?")
+    theirs = signed_in_chat(sites.a_url, "other@example.com", "other12345", "Where is my order?")
+    assert "NW-10047" in mine["text"] and "NW-10043" not in mine["text"] and "NW-10045" not in mine["text"]
+    assert (
+        "NW-10043" in theirs["text"] and "NW-10047" not in theirs["text"] and "NW-10031" not in theirs["text"]
+    )
+    guest = chat(sites.a_url, "demo", "Where is my order?")["end"]["data"]["message"]
+    assert "sign_in_required" in guest["text"] and "NW-100" not in guest["text"]
+
+
 def test_when_the_gateway_is_down_the_shopper_sees_the_fallback_with_retry(sites):
     # Last in this module: it stops the gateway.
     proc, _ = sites.gateway.servers[0]
