@@ -141,3 +141,36 @@ def test_a_post_from_an_origin_the_shop_does_not_list_is_refused(shops):
 def test_gateway_health_routes_answer(shops):
     assert Client().get("/health").json() == {"status": "ok"}
     assert Client().get("/health/ready").status_code == 200
+
+
+def test_a_coze_shop_keeps_its_coze_conversation_through_the_state_and_counts_tokens(shops):
+    from chatbot.gateway import secrets
+    from tests.assistants_contract.fake_coze import BOT_ID, start_fake_coze
+
+    upstream, bot = start_fake_coze()
+    try:
+        bot.personal_token = "pat_shop_c_123"
+        GatewayShop.objects.create(
+            shop_id="shop-c",
+            secret=secrets.seal("shop-c-secret"),
+            assistant="coze",
+            coze_api_base=upstream.url,
+            coze_bot_id=BOT_ID,
+            coze_api_token=secrets.seal("pat_shop_c_123"),
+        )
+        first = chat_body("Hello", shop="shop-c")
+        events = sse_events(post_chat(first, signed(first, shop="shop-c", secret="shop-c-secret"))[1])
+        assert events[-1][0] == "done", events
+        state = events[-1][1]["state"]
+        conversation = state["coze_conversation_id"]
+        assert events[-1][1]["usage"] == {"total_tokens": 633}
+        # The shop sends the state back with its next message: the same Coze conversation.
+        second = chat_body("Hello again", shop="shop-c", state=state)
+        events = sse_events(post_chat(second, signed(second, shop="shop-c", secret="shop-c-secret"))[1])
+        assert events[-1][0] == "done"
+        assert len(upstream.calls("/v1/conversation/create")) == 1
+        assert [call.query["conversation_id"] for call in upstream.calls("/v3/chat")] == [conversation] * 2
+        usage = GatewayShop.objects.get(shop_id="shop-c")
+        assert (usage.replies, usage.errors, usage.tokens) == (2, 0, 1266)
+    finally:
+        upstream.stop()
