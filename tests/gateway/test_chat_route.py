@@ -8,7 +8,7 @@ from django.test import Client
 from chatbot.gateway import protocol
 from chatbot.models import GatewayShop
 
-from .conftest import OTHER_SECRET, SHOP_ORIGIN, chat_body, post_chat, signed, sse_events
+from .conftest import OTHER_SECRET, SHOP_ORIGIN, TOOL_SECRET, chat_body, post_chat, signed, sse_events
 
 pytestmark = [pytest.mark.urls("tests.gateway.urls"), pytest.mark.django_db(transaction=True)]
 
@@ -174,3 +174,37 @@ def test_a_coze_shop_keeps_its_coze_conversation_through_the_state_and_counts_to
         assert (usage.replies, usage.errors, usage.tokens) == (2, 0, 1266)
     finally:
         upstream.stop()
+
+
+@pytest.mark.parametrize("shop_answers", ["slowly", "with a refusal"])
+def test_a_shop_that_does_not_answer_a_tool_call_leaves_the_model_an_error_to_read(
+    shops, settings, shop_answers
+):
+    import json
+
+    from tests.assistants_contract.upstream import FakeUpstream, Reply
+
+    settings.CHATBOT_GATEWAY_TOOL_TIMEOUT_SECONDS = 0.3
+    seen = []
+
+    def tools(request):
+        seen.append(request)
+        if shop_answers == "slowly":
+            return Reply.sse(
+                ['{"result": {}}'], chunk_delay=2.0, headers={"Content-Type": "application/json"}
+            )
+        return Reply.json({"error": {"code": "invalid_signature", "message": "no"}}, status=401)
+
+    with FakeUpstream({protocol.TOOLS_PATH: tools}) as shop_site:
+        GatewayShop.objects.filter(shop_id="shop-a").update(allowed_origins=shop_site.url)
+        body = chat_body(
+            "Do you sell a tent?", tools={"url": shop_site.url + protocol.TOOLS_PATH, "token": "tok"}
+        )
+        _, content = post_chat(body, signed(body))
+    events = sse_events(content)
+    assert events[-1][0] == "done" and "tool_unavailable" in events[-1][1]["text"]
+    # The callback was signed with the shop's tool secret and carried the shop's token.
+    [call] = seen
+    assert json.loads(call.body)["token"] == "tok" and json.loads(call.body)["name"] == "search_products"
+    expected = protocol.signature(TOOL_SECRET, call.headers["x-chatbot-timestamp"], call.body)
+    assert call.headers["x-chatbot-signature"] == expected and call.headers["x-chatbot-shop"] == "shop-a"
