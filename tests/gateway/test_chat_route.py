@@ -208,3 +208,24 @@ def test_a_shop_that_does_not_answer_a_tool_call_leaves_the_model_an_error_to_re
     assert json.loads(call.body)["token"] == "tok" and json.loads(call.body)["name"] == "search_products"
     expected = protocol.signature(TOOL_SECRET, call.headers["x-chatbot-timestamp"], call.body)
     assert call.headers["x-chatbot-signature"] == expected and call.headers["x-chatbot-shop"] == "shop-a"
+
+
+def test_configuration_problems_are_503_or_401_and_no_secret_reaches_the_log(shops, caplog, settings):
+    import json
+
+    from chatbot.gateway import secrets
+
+    settings.OPENAI_MODEL = ""
+    GatewayShop.objects.filter(shop_id="shop-a").update(
+        openai_model="", openai_api_key=secrets.seal("sk-live-9x")
+    )
+    body = chat_body()
+    response, content = post_chat(body, signed(body))
+    assert response.status_code == 503 and json.loads(content)["error"]["code"] == "shop_misconfigured"
+    # A secret read from an environment variable that is not set: the shop cannot sign.
+    GatewayShop.objects.filter(shop_id="shop-b").update(secret="env:GATEWAY_TEST_UNSET_VARIABLE")
+    other = chat_body(shop="shop-b")
+    refused(*post_chat(other, signed(other, shop="shop-b", secret=OTHER_SECRET)), "invalid_signature")
+    assert "GATEWAY_TEST_UNSET_VARIABLE is not set" in caplog.text
+    for secret in ("sk-live-9x", OTHER_SECRET, "shop-a-secret-5b1e0c", TOOL_SECRET):
+        assert secret not in caplog.text
