@@ -117,3 +117,18 @@ def test_wrong_secret_is_refused_without_an_automatic_retry_and_the_shopper_may_
     # One request (a 401 is not retried by itself), then the fallback with a retry button.
     assert info.value.retryable is True and "wrong" not in str(info.value)
     assert len(upstream.calls(protocol.CHAT_PATH)) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "attempts"),
+    [(401, "replayed", 1), (429, "rate_limited", 3), (500, "internal_error", 3), (503, "busy", 3)],
+)
+def test_a_refusing_gateway_ends_in_a_retryable_failure(gateway, status, code, attempts):
+    fake, upstream = gateway
+    refusal = Reply.json({"error": {"code": code, "message": "no"}}, status)
+    fake.failures = [refusal] * 3
+    with pytest.raises(Exception) as info:
+        run(get_assistant("gateway", retry=RetryPolicy(base_delay=0)), "Hi")
+    # The pipeline turns this into the fallback text with a retry button.
+    assert info.value.retryable is True and info.value.code == f"gateway_{code}"
+    assert len(upstream.calls(protocol.CHAT_PATH)) == attempts
