@@ -113,7 +113,9 @@ class GatewayAssistant(RemoteAssistant):
             ) as events:
                 async for sse in events:
                     if context.stop_requested():
-                        return
+                        # Closing the stream (leaving this block) tells the gateway to stop
+                        # its model; the shopper keeps what they saw, as a stopped reply.
+                        break
                     data = json_object(sse.data)
                     if sse.event == "delta" and data.get("text"):
                         started = True
@@ -149,6 +151,14 @@ class GatewayAssistant(RemoteAssistant):
                             handoff=bool(data.get("handoff")) or handoff,
                         )
                         return
+            if context.stop_requested():
+                yield FinalReply(
+                    text="".join(parts),
+                    products=tuple(products.values()),
+                    quick_replies=options,
+                    handoff=handoff,
+                )
+                return
             raise UpstreamError(
                 "The gateway's stream ended without done.",
                 vendor=self.vendor,

@@ -16,9 +16,9 @@ import requests
 from django.core import signing
 
 from chatbot.gateway import protocol
-from tests.assistants_contract.fake_openai import MODEL, FakeChatModel
-from tests.assistants_contract.upstream import FakeUpstream
-from tests.support.live import LiveSite, Shopper, free_port, reading
+from tests.assistants_contract.fake_openai import DONE, MODEL, FakeChatModel, chunk
+from tests.assistants_contract.upstream import FakeUpstream, Recorded, Reply
+from tests.support.live import LiveSite, Shopper, free_port, reading, wait_for
 
 A_SECRET, A_TOOLS = "demo-sso-" + secrets.token_hex(8), "demo-tools-" + secrets.token_hex(8)
 B_SECRET, B_TOOLS = "harbor-sso-" + secrets.token_hex(8), "harbor-tools-" + secrets.token_hex(8)
@@ -44,7 +44,7 @@ GatewayShop.objects.create(
 class Sites:
     def __init__(self) -> None:
         self.model = FakeChatModel()
-        self.upstream = FakeUpstream(self.model.routes()).start()
+        self.upstream = FakeUpstream({"/v1/chat/completions": self._completions}).start()
         self.a_port, self.b_port = free_port(), free_port()
         self.a_url, self.b_url = f"http://127.0.0.1:{self.a_port}", f"http://127.0.0.1:{self.b_port}"
         self.gateway = LiveSite(
@@ -75,6 +75,13 @@ class Sites:
         csv.write_text(HARBOR_CSV)
         self.shop_b.manage("import_catalog", "--shop", "harbor", "--name", "Harbor Goods", str(csv))
         self.shop_b.start(port=self.b_port)
+
+    def _completions(self, request: Recorded) -> Reply:
+        # "slowly": a long answer, a piece every 100 ms, for the stop button.
+        if "slowly" in request.json["messages"][-1]["content"]:
+            pieces = [chunk({"content": f"word{n} "}) for n in range(100)]
+            return Reply.sse([chunk({"role": "assistant", "content": ""}), *pieces, DONE], chunk_delay=0.1)
+        return self.model.completions(request)
 
     def _shop(self, port: int, secret: str, tools: str) -> LiveSite:
         site = LiveSite(
@@ -265,6 +272,23 @@ def test_order_questions_are_answered_from_the_signed_in_customers_own_orders(si
     )
     guest = chat(sites.a_url, "demo", "Where is my order?")["end"]["data"]["message"]
     assert "sign_in_required" in guest["text"] and "NW-100" not in guest["text"]
+
+
+def test_the_stop_button_stops_the_model_behind_the_gateway(sites):
+    shopper = Shopper(sites.a_url, "demo")
+    shopper.token()
+    with reading(f"{sites.a_url}/api/chatbot/events?shop=demo", session=shopper.session) as stream:
+        assert stream.ready.wait(10)
+        sent = shopper.post(
+            "/api/chatbot/stream-message", {"text": "Tell me slowly", "clientMessageId": "stop-1"}
+        )
+        assert sent.status_code == 202
+        stream.wait_for("reply.delta", timeout=20)
+        assert shopper.post("/api/chatbot/stop", {"messageId": sent.json()["reply"]["id"]}).status_code == 202
+        done = stream.wait_for("reply.done", timeout=20)["data"]["message"]
+    assert done["status"] == "stopped" and "word99" not in done["text"]
+    # The shop hung up on the gateway, and the gateway on the model: it stops generating.
+    wait_for(lambda: "/v1/chat/completions" in sites.upstream.hangups, timeout=15)
 
 
 def test_when_the_gateway_is_down_the_shopper_sees_the_fallback_with_retry(sites):
