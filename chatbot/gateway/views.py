@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from .. import ratelimit
 from ..exceptions import ApiError, ChatbotImproperlyConfigured, error_response
 from ..offloop import in_thread
-from . import protocol, runner
+from . import chat_request, protocol, runner, shop_tools
 from .models import GatewayShop
 from .secrets import SecretUnavailable
 
@@ -53,7 +53,7 @@ async def _chat(request: HttpRequest) -> HttpResponseBase:
     if origin and origin.lower() not in shop.origins():
         raise ApiError(403, "origin_not_allowed", "This origin may not call the gateway for this shop.")
     await in_thread(ratelimit.enforce, "gateway", shop.shop_id, limit=shop.rate_limit, window=60)
-    chat_request = runner.parse(body, shop.shop_id, shop)
+    request_body = chat_request.parse(body, shop.shop_id, shop)
     try:
         assistant = await in_thread(runner.build_assistant, shop)
     except (ChatbotImproperlyConfigured, SecretUnavailable) as exc:
@@ -61,8 +61,8 @@ async def _chat(request: HttpRequest) -> HttpResponseBase:
         logger.error("Gateway shop %s is not configured: %s", shop.shop_id, exc)
         await in_thread(GatewayShop.count, shop.shop_id, errors=1)
         raise ApiError(503, "shop_misconfigured", "This shop's assistant is not configured.") from None
-    tools = runner.ShopTools(shop.shop_id, chat_request.tools, secrets["tool_secret"])
-    context = runner.context_for(chat_request, tools)
+    tools = shop_tools.ShopTools(shop.shop_id, request_body.tools, secrets["tool_secret"])
+    context = runner.context_for(request_body, tools)
     response = StreamingHttpResponse(
         runner.stream(shop.shop_id, assistant, context), content_type="text/event-stream; charset=utf-8"
     )
