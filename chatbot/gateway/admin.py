@@ -7,8 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .. import conf
 from . import secrets
 from .models import GatewayShop
 
@@ -95,3 +97,19 @@ class GatewayShopAdmin(admin.ModelAdmin):
         (_("Coze"), {"fields": ["coze_api_base", "coze_bot_id", "coze_api_token"]}),
         (_("Usage"), {"fields": ["replies", "errors", "tokens", "last_used_at", "updated_at"]}),
     ]
+
+    # Only a gateway has shops to serve: a shop's own admin does not show the section.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return conf.serves_gateway() and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return conf.serves_gateway() and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return conf.serves_gateway() and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return conf.serves_gateway() and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return conf.serves_gateway() and super().has_delete_permission(request, obj)

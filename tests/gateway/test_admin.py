@@ -8,6 +8,12 @@ from chatbot.models import GatewayShop
 
 pytestmark = pytest.mark.urls("tests.gateway.urls")
 
+
+@pytest.fixture(autouse=True)
+def gateway_role(settings):
+    settings.CHATBOT_ROLE = "gateway"
+
+
 SECRET = "typed-secret-0e9b5c77"
 
 
@@ -77,3 +83,11 @@ def test_a_secret_cannot_be_read_with_another_key(settings):
     settings.CHATBOT_GATEWAY_KEY = "a-different-key"
     with pytest.raises(secrets.SecretUnavailable):
         secrets.reveal(stored)
+
+
+def test_a_shops_own_admin_has_no_gateway_section(admin_client, settings):
+    settings.CHATBOT_ROLE = "shop"
+    assert "Gateway shops" not in admin_client.get("/admin/").content.decode()
+    assert admin_client.get("/admin/chatbot/gatewayshop/").status_code == 403
+    settings.CHATBOT_ROLE = "gateway"
+    assert "Gateway shops" in admin_client.get("/admin/").content.decode()
