@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from . import activity
 from .admin_numbers import delete_shopper_data, export_shopper_data
 from .engines import get_engine
+from .gateway import admin as gateway_admin  # noqa: F401  (registers GatewayShop)
 from .models import Conversation, Message, ShopChatSettings
 
 

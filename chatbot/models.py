@@ -205,3 +205,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type or 'webhook'} {self.webhook_id}"
+
+
+# The gateway role's per-shop configuration lives beside its code; importing it here
+# registers it with the app.
+from .gateway.models import GatewayShop  # noqa: E402, F401

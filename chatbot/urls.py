@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .engines.local import views as local_views
 from .engines.stream import webhook as stream_webhook
+from .gateway import callback as gateway_callback
 
 app_name = "chatbot"
 
@@ -14,5 +15,7 @@ urlpatterns = [
     path("api/chatbot/history", views.HistoryView.as_view(), name="history"),
     path("api/chatbot/events", local_views.events_view, name="events"),
     path("api/chatbot/webhooks/stream", stream_webhook.stream_webhook, name="stream-webhook"),
+    # The gateway role asks this shop for tool results here (signed; docs/gateway.md).
+    path("api/chatbot/gateway-tools", gateway_callback.gateway_tools, name="gateway-tools"),
     path("api/chatbot/schema", views.SchemaView.as_view(), name="schema"),
 ]

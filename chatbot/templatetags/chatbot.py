@@ -37,7 +37,8 @@ WELCOME = {
 @register.simple_tag(takes_context=True)
 def chatbot_widget(context: template.Context, logo_url: str = "") -> str:
     request = context.get("request")
-    if request is None or not conf.get("CHATBOT_ENABLED"):
+    if request is None or not conf.get("CHATBOT_ENABLED") or not conf.serves_shop():
+        # A gateway (CHATBOT_ROLE=gateway) serves no shoppers: no widget on its pages.
         return ""
     shop_id = shop_id_for_request(request)
     shop = shop_info(shop_id)
