@@ -23,6 +23,16 @@ SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Mail (the chat's staff notifications and emailed staff answers): one URL, django-environ's
+# scheme — smtp://user:pass@host:587 (smtps:// for TLS), consolemail:// (the default: printed
+# to the server's log), filemail:///path/to/dir (one file per email; the browser tests read
+# them), memorymail://.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if EMAIL_FILE_PATH and not EMAIL_FILE_PATH.startswith("/"):  # type: ignore[name-defined] # noqa: F821
+    # django-environ drops the leading slash of filemail:///abs/path.
+    EMAIL_FILE_PATH = "/" + EMAIL_FILE_PATH  # type: ignore[name-defined] # noqa: F821
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="chat@localhost")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

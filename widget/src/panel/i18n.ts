@@ -39,6 +39,12 @@ const en = {
   offline: "Can't reach the chat. Check your connection.",
   loadFailed: "Couldn't load the conversation.",
   reconnecting: "Reconnecting…",
+  emailLabel: "Your email address",
+  emailPlaceholder: "you@example.com",
+  emailSend: "Send",
+  emailSaved: (e: string) => `Thanks — we will email the answer to ${e}.`,
+  emailInvalid: "Please enter a valid email address.",
+  emailFailed: "Your email address could not be saved. Please try again.",
 };
 
 export type Texts = typeof en;
@@ -82,6 +88,12 @@ const zh: Texts = {
   offline: "无法连接客服，请检查网络。",
   loadFailed: "无法加载对话。",
   reconnecting: "正在重新连接…",
+  emailLabel: "您的邮箱地址",
+  emailPlaceholder: "you@example.com",
+  emailSend: "提交",
+  emailSaved: (e: string) => `谢谢！我们会把答复发送到 ${e}。`,
+  emailInvalid: "请输入有效的邮箱地址。",
+  emailFailed: "邮箱未能保存，请重试。",
 };
 
 /** zh, zh-hans, zh-CN … get Chinese; anything else English (the contract's default). */

@@ -6,7 +6,15 @@ import type { LoaderApi, MountData, PanelHandle } from "../shared";
 import { chipLabel } from "../transport/chips";
 import { ChatHttpError } from "../transport/http";
 import { LocalTransport } from "../transport/local";
-import type { ChatEvent, ChipAction, History, QuickReply, Transport, TransportConfig } from "../transport/types";
+import {
+  type ChatEvent,
+  type ChipAction,
+  type History,
+  handedOff,
+  type QuickReply,
+  type Transport,
+  type TransportConfig,
+} from "../transport/types";
 import { Conversation, isFinal, type ViewMessage } from "./conversation";
 import { el } from "./dom";
 import { initials, newClientMessageId, safeUrl } from "./format";
@@ -51,6 +59,7 @@ export function transportConfig(data: MountData): TransportConfig {
     historyUrl: data.historyUrl || "/api/chatbot/history",
     eventsUrl: data.eventsUrl || "/api/chatbot/events",
     stopUrl: data.stopUrl || "/api/chatbot/stop",
+    contactUrl: data.contactUrl || "/api/chatbot/contact-email",
   };
 }
 
@@ -80,6 +89,8 @@ export class Panel implements PanelHandle {
   private loaded = false;
   private opened = false;
   private handoff = false;
+  /** The email address left while staff were away (the form then thanks instead). */
+  private contactEmail: string | undefined;
   private user: string | undefined;
   /** The view was just reset for a new identity: the history it loads next counts as read. */
   private fresh = false;
@@ -278,6 +289,7 @@ export class Panel implements PanelHandle {
     this.conv.load(history.messages);
     if (history.welcome && !this.data.welcome) this.welcome.text = history.welcome;
     this.handoff = !!history.handoff;
+    this.contactEmail = history.contactEmail || this.session.get("contactEmail") || undefined;
     // Messages typed on an earlier page whose POST never succeeded come back, retryable.
     for (const item of this.session.getJson<Outboxed[]>("outbox", [])) {
       const shown = this.conv.findByClientId(item.clientMessageId);
@@ -318,6 +330,8 @@ export class Panel implements PanelHandle {
   private forget(): void {
     this.fresh = true;
     this.handoff = false;
+    this.contactEmail = undefined;
+    this.session.set("contactEmail", null);
     this.live.textContent = "";
     this.local.set("lastRead", null);
     this.session.set("outbox", null);
@@ -348,7 +362,12 @@ export class Panel implements PanelHandle {
     if (!m) return;
     if (isFinal(m)) this.news.delete(m.id);
     else this.news.set(m.id, Date.now());
-    if (e.type === "reply.handoff" || m.handoff) this.handoff = true;
+    // The newest message that says so decides: a hand-off, or the assistant back / closed.
+    this.handoff = e.type === "reply.handoff" || handedOff(this.conv.messages, this.handoff);
+    if (m.notice === "back" || m.notice === "closed") {
+      this.contactEmail = undefined;
+      this.session.set("contactEmail", null);
+    }
     const arrived = e.type === "reply.done" || e.type === "reply.failed" || e.type === "message.new";
     if (arrived && this.opened && (m.role === "assistant" || m.role === "staff") && m.text) {
       // Announce whole answers once, not every streamed fragment.
@@ -438,6 +457,16 @@ export class Panel implements PanelHandle {
       this.conv.onChange([m.id]);
       this.live.textContent = this.errorText(err);
     }
+  }
+
+  /** Outside business hours: staff answers go to this address as well. */
+  async leaveEmail(email: string): Promise<void> {
+    await this.start();
+    await (this.transport as Transport).leaveEmail(email);
+    this.contactEmail = email;
+    this.session.set("contactEmail", email);
+    this.render(this.conv.messages.filter((m) => m.notice === "away").map((m) => m.id));
+    this.live.textContent = this.t.emailSaved(email);
   }
 
   stop(m: ViewMessage | undefined = this.conv.streaming()): void {
@@ -533,8 +562,19 @@ export class Panel implements PanelHandle {
       if (!node || dirty.has(m.id)) {
         const fresh = renderMessage(
           m,
-          { t: this.t, locale: this.loc, showChips: m === owner && !this.conv.streaming(), hours: this.data.hours },
-          { retry: (x) => this.retry(x), choose: (option) => this.choose(option), stop: (x) => this.stop(x) },
+          {
+            t: this.t,
+            locale: this.loc,
+            showChips: m === owner && !this.conv.streaming(),
+            hours: this.data.hours,
+            contactEmail: this.contactEmail,
+          },
+          {
+            retry: (x) => this.retry(x),
+            choose: (option) => this.choose(option),
+            stop: (x) => this.stop(x),
+            leaveEmail: (email) => this.leaveEmail(email),
+          },
         );
         node?.replaceWith(fresh);
         node = fresh;
