@@ -27,10 +27,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # scheme — smtp://user:pass@host:587 (smtps:// for TLS), consolemail:// (the default: printed
 # to the server's log), filemail:///path/to/dir (one file per email; the browser tests read
 # them), memorymail://.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-if EMAIL_FILE_PATH and not EMAIL_FILE_PATH.startswith("/"):  # type: ignore[name-defined] # noqa: F821
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email.get("EMAIL_FILE_PATH") and not str(_email["EMAIL_FILE_PATH"]).startswith("/"):
     # django-environ drops the leading slash of filemail:///abs/path.
-    EMAIL_FILE_PATH = "/" + EMAIL_FILE_PATH  # type: ignore[name-defined] # noqa: F821
+    _email["EMAIL_FILE_PATH"] = "/" + str(_email["EMAIL_FILE_PATH"])
+vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="chat@localhost")
 
 INSTALLED_APPS = [
