@@ -64,7 +64,13 @@ def _unread_filter() -> Q:
 
 
 def inbox_queryset(user: Any) -> QuerySet[Conversation]:
-    last = Message.objects.filter(conversation=OuterRef("pk")).exclude(text="").order_by("-created_at", "-id")
+    # What someone said last (system notices are the chat's own words).
+    last = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(text="")
+        .exclude(role=Message.Role.SYSTEM)
+        .order_by("-created_at", "-id")
+    )
     return access.restrict(Conversation.objects.all(), user).annotate(
         last_text=Subquery(last.values("text")[:1]),
         last_role=Subquery(last.values("role")[:1]),
