@@ -31,6 +31,7 @@ from .engines import get_engine
 from .exceptions import ApiError, api_exception_handler, chat_disabled, session_changed, shutting_down
 from .identity import Identity, identify
 from .inbox import states
+from .inbox.hours import describe as describe_hours
 from .models import Conversation, Message
 from .pipeline import receive_shopper_message, request_stop
 from .serializers import (
@@ -309,7 +310,7 @@ class HistoryView(ChatAPIView):
             "conversation": None,
             "messages": [],
             "welcome": chat.welcome_message,
-            "businessHours": chat.business_hours,
+            "businessHours": describe_hours(chat.business_hours, self.shop.language),
         }
         if conversation is None:
             return Response(answer)

@@ -12,8 +12,11 @@ Screenshots of the inbox for docs/img/ only with UPDATE_SCREENSHOTS=1.
 
 from __future__ import annotations
 
+import datetime as dt
+import email
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,22 +33,29 @@ pytestmark = pytest.mark.browser
 UPDATE = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 SHOTS = ROOT / "docs" / "img" if UPDATE else ARTIFACTS / "screenshots"
 
+
+def away_now() -> str:
+    """Business hours that do not include this moment: one hour, three days from today."""
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[(dt.datetime.now(dt.UTC).weekday() + 3) % 7]
+    return f"{day} 09:00-10:00"
+
+
 STAFF_SETTINGS = (
     "from chatbot.shop_settings import add_missing_settings; add_missing_settings(); "
     "from chatbot.models import ShopChatSettings, CannedReply; "
     "ShopChatSettings.objects.filter(shop_id='demo').update("
     "staff_email='team@northwind.test', expected_wait_minutes=5, business_hours=''); "
     "CannedReply.objects.create(shop_id='demo', title='Returns', "
-    "text='You can return anything within 30 days, free of charge.')"
+    "text='You can return anything within 30 days, free of charge.'); "
+    "ShopChatSettings.objects.filter(shop_id='demo-zh').update("
+    f"staff_email='', business_hours='{away_now()}', timezone='Asia/Shanghai')"
 )
 
 
 @pytest.fixture(scope="module")
 def mail_dir() -> Iterator[Path]:
-    with LiveSite() as holder:  # only for its temporary directory
-        path = Path(holder.tmp.name) / "mail"
-        path.mkdir()
-        yield path
+    with tempfile.TemporaryDirectory(prefix="chatbot-mail-") as path:
+        yield Path(path)
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +175,43 @@ def test_hand_off_round_trip_through_the_inbox(new_context, mail_dir: Path) -> N
     reply = wait_for_answer(shopper, count=before + 1)
     expect(reply.locator(".bub")).to_contain_text("sleeping bag", ignore_case=True)
     assert len(mails(mail_dir)) == 1
+
+
+def test_outside_hours_the_shopper_leaves_an_email_and_gets_the_answer_there(
+    new_context, mail_dir: Path
+) -> None:
+    """In the Chinese shop, outside its hours: the notice and the form speak Chinese, the
+    address is stored, and the staff answer reaches both the widget and that address."""
+    shopper = new_context(locale="zh-CN").new_page()
+    staff = new_context().new_page()
+    before = len(mails(mail_dir))
+
+    shopper.goto("/s/demo-zh/")
+    open_chat(shopper)
+    send(shopper, "转人工")
+    notice = panel(shopper).locator(".m[data-role=system]").last
+    expect(notice).to_contain_text("客服人员当前不在线")
+    expect(footer(shopper)).to_have_text("人工客服将在此回复您")
+    form = notice.locator("form.away")
+    form.locator("input").fill("不是邮箱")
+    form.get_by_role("button", name="提交").click()
+    expect(form.locator(".st")).to_have_text("请输入有效的邮箱地址。")
+    form.locator("input").fill("li@example.com")
+    form.get_by_role("button", name="提交").click()
+    expect(notice.locator(".note")).to_have_text("谢谢！我们会把答复发送到 li@example.com。")
+
+    sign_in_to_admin(staff)
+    staff.goto("/admin/chatbot/conversation/?shop=demo-zh&state__exact=waiting")
+    staff.locator("#result_list tbody tr th a").first.click()
+    expect(staff.locator("#cb-contact")).to_have_text("li@example.com")
+    staff.fill("#cb-reply", "您好，您的订单明天发货。")
+    staff.get_by_role("button", name="Send to the shopper").click()
+
+    expect(panel(shopper).locator(".m[data-role=staff]").last).to_contain_text("您好，您的订单明天发货。")
+    sent = mails(mail_dir)[before:]
+    assert len(sent) == 1, sent  # no staff address set for this shop: only the shopper's
+    newest = sorted(mail_dir.glob("*.log"))[-1]
+    parsed = email.message_from_bytes(newest.read_bytes())
+    assert parsed["To"] == "li@example.com"
+    body = parsed.get_payload(decode=True).decode("utf-8")
+    assert "您好，您的订单明天发货。" in body and "禾木茶居" in body
