@@ -219,3 +219,30 @@ def test_unreadable_business_hours_are_refused_with_a_clear_message(admin_client
         "Europe/Berlin",
         "team@acme.test",
     )
+
+
+def test_only_superusers_decide_who_sees_which_shop(staff_of):
+    anna = staff_of("acme")
+    assert anna.get("/admin/chatbot/staffshopaccess/").status_code == 403
+    assert (
+        anna.post("/admin/chatbot/staffshopaccess/add/", {"user": 1, "shop_id": "chaye"}).status_code == 403
+    )
+    assert list(StaffShopAccess.objects.values_list("shop_id", flat=True)) == ["acme"]
+
+
+def test_canned_replies_list_only_the_staffs_shops(staff_of):
+    CannedReply.objects.create(shop_id="acme", title="Shipping", text="We ship within 2 days.")
+    CannedReply.objects.create(shop_id="chaye", title="茶叶", text="我们的茶叶")
+    text = staff_of("acme").get("/admin/chatbot/cannedreply/").text
+    assert "Shipping" in text and "茶叶" not in text
+
+
+def test_the_live_route_marks_new_shopper_messages_read(staff_of, two_shops):
+    acme = two_shops["acme"]
+    anna = staff_of("acme")
+    anna.get(page(acme.pk))
+    Message.objects.create(conversation=acme, role="shopper", text="still there?", status="received")
+    assert 'class="cb-unread">1<' in anna.get(LIST).text
+    data = anna.get(live(acme.pk), {"after": 0}).json()
+    assert data["messages"][-1]["text"] == "still there?"
+    assert 'class="cb-unread"' not in anna.get(LIST).text
