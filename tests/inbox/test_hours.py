@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from chatbot.inbox import hours
 
@@ -23,9 +24,10 @@ def test_reads_what_shop_owners_write():
     ],
 )
 def test_says_which_part_is_wrong(text, says):
-    with pytest.raises(ValidationError) as err:
+    with translation.override("en"), pytest.raises(ValidationError) as err:
         hours.parse(text)
-    assert says in err.value.messages[0]
+    with translation.override("en"):
+        assert says in err.value.messages[0]
 
 
 def test_open_or_not_in_the_shops_timezone():
