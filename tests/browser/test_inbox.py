@@ -103,7 +103,7 @@ def footer(page: Page):
 
 def test_hand_off_round_trip_through_the_inbox(new_context, mail_dir: Path) -> None:
     shopper = new_context().new_page()
-    staff = new_context(viewport={"width": 1280, "height": 1180}).new_page()
+    staff = new_context(viewport={"width": 1440, "height": 1180}).new_page()
 
     # A signed-in customer (staff then see their recent orders) asks for a person.
     sign_in(shopper, "demo@example.com", "demo12345", "/s/demo/")
