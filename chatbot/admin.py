@@ -1,5 +1,6 @@
 """Admin: per-shop chat settings, and the staff inbox (``chatbot.inbox.admin``): the
-conversations a person reads and answers, canned replies, and who may see which shop.
+conversations a person reads and answers, canned replies, and who may see which shop;
+the shop's numbers, ratings and a shopper's data (``chatbot.admin_numbers``).
 
 Every text a shopper or assistant wrote is shown escaped (Django's default); nothing here
 marks message text safe.
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import admin_numbers  # noqa: F401  (registers the Numbers page and the ratings)
 from .inbox import access
 from .inbox.admin import CannedReplyAdmin, ConversationAdmin, StaffShopAccessAdmin, shop_choices
 from .models import CannedReply, Conversation, ShopChatSettings, StaffShopAccess

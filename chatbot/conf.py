@@ -83,6 +83,16 @@ DEFAULTS: dict[str, Any] = {
     "OPENAI_BASE_URL": "",
     "OPENAI_API_KEY": "",
     "OPENAI_MODEL": "",
+    # Optional semantic retrieval (chatbot.knowledge.embeddings): an OpenAI-compatible
+    # embeddings API base with /v1 (Ollama: http://localhost:11434/v1); empty = BM25 only.
+    "CHATBOT_EMBEDDINGS_URL": "",
+    "CHATBOT_EMBEDDINGS_MODEL": "nomic-embed-text",
+    "CHATBOT_EMBEDDINGS_API_KEY": "",
+    # The question's embedding is on the reply path: wait this long, then rank by words.
+    "CHATBOT_EMBEDDINGS_TIMEOUT_SECONDS": 2.0,
+    # Cosine similarity from which a product that shares no word with the question is
+    # still shown. Scales differ between models: check a few questions (docs/assistants.md).
+    "CHATBOT_EMBEDDINGS_MIN_SIMILARITY": 0.5,
     "REDIS_URL": "",
     # Connections per process in each Redis pool (the cache's and the event hub's).
     "REDIS_MAX_CONNECTIONS": 50,

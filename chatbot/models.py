@@ -7,7 +7,7 @@ depend on the host's models.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -174,6 +174,9 @@ class Message(models.Model):
     action = models.JSONField(null=True, blank=True)
     handoff = models.BooleanField(default=False)
     notice = models.CharField(_("notice"), max_length=10, choices=Notice.choices, blank=True, default="")
+    # For an assistant reply: it said it could not answer (no matching product, nothing in
+    # the shop's information, off topic). The shop's numbers list these questions.
+    declined = models.BooleanField(default=False)
     error_code = models.CharField(max_length=40, blank=True)
     # The id this message has on a remote engine (Stream), to update it in place.
     engine_message_id = models.CharField(max_length=80, blank=True)
@@ -199,6 +202,46 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:40]}"
+
+
+class ConversationRating(models.Model):
+    """A shopper's rating of a conversation (CSAT), given in the widget once it ended.
+
+    One conversation can be rated again after a later exchange ends, so each rating is a
+    row; the numbers count every rating."""
+
+    # The usual CSAT scale: 1 (very unsatisfied) to 5 (very satisfied); 4 and 5 count as
+    # satisfied ("percentage positive").
+    MIN_SCORE, MAX_SCORE, POSITIVE_FROM = 1, 5, 4
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(MIN_SCORE), MaxValueValidator(MAX_SCORE)]
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+
+    def __str__(self) -> str:
+        return f"{self.conversation} · {self.score}/{self.MAX_SCORE}"
+
+    @property
+    def positive(self) -> bool:
+        return self.score >= self.POSITIVE_FROM
+
+
+class ShopNumbers(Conversation):
+    """No data of its own: gives the admin's Numbers page (``chatbot.admin_numbers``) its
+    place in the admin index and its view permission."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("numbers")
+        verbose_name_plural = _("numbers")
 
 
 class WebhookDelivery(models.Model):

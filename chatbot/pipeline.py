@@ -344,6 +344,7 @@ async def run_reply(reply_id: int) -> None:
     reply.products = [card.as_dict() for card in (final.products or cards)]
     reply.quick_replies = quick_replies_json(final.quick_replies or options)
     reply.handoff = final.handoff or handoff
+    reply.declined = final.declined
     reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
     await in_thread(_save_finished, reply, conversation, context)
     try:
@@ -397,6 +398,7 @@ def _save_finished(reply: Message, conversation: Conversation, context: Assistan
             "products",
             "quick_replies",
             "handoff",
+            "declined",
             "status",
             "lease_owner",
             "lease_until",

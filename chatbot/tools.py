@@ -107,9 +107,10 @@ def _category_matches(index: ShopIndex, category: str) -> set[str]:
 
 def _is_relevant(hit: Hit, concepts: int, lenient: bool) -> bool:
     """Most of what the shopper named is in the product (half, if they clearly shop or a
-    word is in its name): one stray description word is not a match."""
-    if concepts == 0:
-        return True
+    word is in its name): one stray description word is not a match. With embeddings, a
+    product among the closest in meaning is relevant too."""
+    if concepts == 0 or hit.semantic:
+        return True  # a semantic hit is among the products most similar in meaning
     share = hit.matched / concepts
     return share > 0.5 or (share >= 0.5 and (lenient or hit.name_matched > 0))
 
@@ -139,7 +140,7 @@ def find_products(
         return [], len(concepts)
     if concepts:
         if hits is None:
-            hits = index.product_index.search(concepts)
+            hits = index.search_products(concepts, clean(text, _QUERY_CHARS))
         wanted = required_count(concepts)
         hits = [h for h in hits if _is_relevant(h, wanted, lenient)]
         if any(h.matched == wanted for h in hits):

@@ -71,6 +71,7 @@ class Answer:
     focus: list[str] = field(default_factory=list)  # SKUs a follow-up question may mean
     search: Search | None = None  # the product search this answer shows, for follow-ups
     topic: str = ""  # what the answer was about (an FAQ topic, "orders"…), for follow-ups
+    declined: bool = False  # "couldn't find that": counted as unanswered in chatbot.stats
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class Turn:
     def hits(self) -> list[Hit]:
         """The product search for this message, run once however often it is needed."""
         if self._hits is None:
-            self._hits = self.index.product_index.search(self.concepts) if self.concepts else []
+            self._hits = self.index.search_products(self.concepts, self.exclusion.rest)
         return self._hits
 
     @property
@@ -244,6 +245,7 @@ class LocalShopAssistant(ShopAssistant):
             products=tuple(answer.cards),
             quick_replies=tuple(answer.quick_replies),
             handoff=answer.handoff,
+            declined=answer.declined or answer.intent == "out_of_scope",
         )
 
     def _remember(self, context: AssistantContext, answer: Answer) -> None:
@@ -879,7 +881,7 @@ class LocalShopAssistant(ShopAssistant):
         categories = sorted(turn.index.categories.values())[:4]
         # A category's name is the shopper's words for browsing it: an "ask" chip.
         chips = [QuickReply(c) for c in categories] or _menu(turn.lang)
-        return Answer(turn.say("no_match"), "product_search", quick_replies=chips)
+        return Answer(turn.say("no_match"), "product_search", quick_replies=chips, declined=True)
 
     # --- orders, policies, people ---------------------------------------------------------
 
@@ -945,7 +947,9 @@ class LocalShopAssistant(ShopAssistant):
         lang = turn.lang
         entries = tools.faq_answers(turn.index, turn.text, topic)
         if not entries:
-            return Answer(turn.say("no_faq"), "faq", quick_replies=[_handoff_chip(lang)], topic=topic)
+            return Answer(
+                turn.say("no_faq"), "faq", quick_replies=[_handoff_chip(lang)], topic=topic, declined=True
+            )
         answer = self._faq_entries(turn, entries, topic)
         if topic == "refund" and turn.context.shopper.is_signed_in:
             answer.text = _join(lang, [answer.text, turn.say("ask_person")])

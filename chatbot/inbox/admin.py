@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..adapters import get_adapter
+from ..admin_numbers import delete_shopper_data, export_shopper_data
 from ..models import CannedReply, Conversation, Message, StaffNote
 from . import access, states
 
@@ -93,6 +94,9 @@ class ConversationAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "chat_user_id", "customer_ref", "contact_email", "messages__text"]
     list_per_page = 50
     ordering = ["-updated_at"]
+    # A shopper's data (chatbot.admin_numbers): they act on the selected rows of this
+    # list, whose queryset holds only the user's shops, so another shop's cannot be chosen.
+    actions = [export_shopper_data, delete_shopper_data]
 
     class Media:
         css = {"all": ["chatbot/admin/inbox.css"]}

@@ -76,6 +76,7 @@ def chatbot_widget(context: template.Context, logo_url: str = "") -> str:
                 "history": reverse("chatbot:history"),
                 "events": reverse("chatbot:events"),
                 "stop": reverse("chatbot:stop"),
+                "rating": reverse("chatbot:rating"),
             },
         },
     )

@@ -25,6 +25,7 @@ export interface MountData {
   eventsUrl?: string;
   stopUrl?: string;
   contactUrl?: string;
+  ratingUrl?: string;
   panelSrc?: string;
   streamSrc?: string;
   /** "1": the conversation is active (a reply in flight, staff lately): connect before opening. */

@@ -67,6 +67,12 @@ export class FakeTransport implements Transport {
   async leaveEmail(email: string): Promise<void> {
     this.emails.push(email);
   }
+  ratings: { score: number; comment?: string }[] = [];
+  rateImpl: () => Promise<unknown> = async () => ({});
+  rate(score: number, comment?: string): Promise<unknown> {
+    this.ratings.push(comment ? { score, comment } : { score });
+    return this.rateImpl();
+  }
   onEvent(cb: (e: ChatEvent) => void): () => void {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);

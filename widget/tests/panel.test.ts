@@ -268,6 +268,69 @@ describe("panel", () => {
     expect(live.textContent).toBe("Assistant: Hello");
   });
 
+  it("announces a reply's words without Markdown, staff messages too, and each only once", async () => {
+    const { loader, root, transport } = await setup();
+    loader.open();
+    const live = $(root, ".p > .sr");
+    const heard: string[] = [];
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) heard.push(n.textContent || "");
+    }).observe(live, { childList: true });
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "Two:\n- **Tent**" });
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "\n- [Fly](https://x.example)" });
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r1", text: "Two:\n- **Tent**\n- [Fly](https://x.example)" }),
+    });
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r1", text: "Two:\n- **Tent**\n- [Fly](https://x.example)" }),
+    });
+    transport.emit({ type: "message.new", message: msg({ id: "st1", role: "staff", text: "Hi, *Ann* here" }) });
+    await flush();
+    expect(heard).toEqual(["Assistant: Two: Tent Fly", "Staff: Hi, Ann here"]);
+  });
+
+  it("renders Markdown the same from both engines' events (local deltas, Stream's whole text)", async () => {
+    const { root, transport } = await setup();
+    // Local engine: deltas; Stream: the message's whole text so far on each update.
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "Steps:\n1. Sign **in" });
+    transport.emit({ type: "reply.text", messageId: "r2", text: "Links: [returns](https://shop.example/r" });
+    expect($(root, '[data-id="r1"] .bub').textContent).not.toContain("**");
+    expect($(root, '[data-id="r2"] .bub').textContent).not.toContain("](");
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "**\n2. Pay" });
+    transport.emit({ type: "reply.text", messageId: "r2", text: "Links: [returns](https://shop.example/r)" });
+    transport.emit({ type: "reply.done", message: msg({ id: "r1", text: "Steps:\n1. Sign **in**\n2. Pay" }) });
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r2", text: "Links: [returns](https://shop.example/r)" }),
+    });
+    expect(texts(root, '[data-id="r1"] .bub ol > li')).toEqual(["Sign in", "Pay"]);
+    expect(($(root, '[data-id="r2"] .bub a') as HTMLAnchorElement).href).toBe("https://shop.example/r");
+  });
+
+  it("does not read out the history it loads, nor replies that finished while closed", async () => {
+    const transport = new FakeTransport();
+    transport.historyResult = { messages: [msg({ id: "old", text: "An old answer" })] };
+    const loader = fakeLoader();
+    const panel = new Panel(loader, async () => transport);
+    loader.panel = panel;
+    panel.mount();
+    loader.open(); // open while the history is still loading
+    await flush();
+    await flush();
+    const live = $(loader.root, ".p > .sr");
+    expect($(loader.root, ".list").textContent).toContain("An old answer");
+    expect(live.textContent).toBe("");
+    loader.close();
+    transport.emit({ type: "reply.done", message: msg({ id: "r2", text: "While closed" }) });
+    loader.open();
+    await flush();
+    expect(live.textContent).toBe("");
+    transport.emit({ type: "reply.done", message: msg({ id: "r3", text: "Now open" }) });
+    expect(live.textContent).toBe("Assistant: Now open");
+  });
+
   it("follows the page's dark theme", async () => {
     document.documentElement.setAttribute("data-theme", "dark");
     try {

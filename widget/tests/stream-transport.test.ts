@@ -16,6 +16,7 @@ const cfg: TransportConfig = {
   historyUrl: "/h",
   eventsUrl: "/e",
   stopUrl: "/s",
+  ratingUrl: "/r",
 };
 
 const TOKEN = {
@@ -273,6 +274,18 @@ describe("stream transport", () => {
       message: assistant({ id: "stream-r", chatbot_message_id: 42, text: "Hi", stopped: true }),
     });
     expect(s.events.at(-1)).toEqual({ type: "reply.done", message: expect.objectContaining({ status: "stopped" }) });
+  });
+
+  it("sends the rating to the Django route with the CSRF token, not through Stream", async () => {
+    const s = fakeStream();
+    await s.transport.connect();
+    await s.transport.rate(4, "Quick answer");
+    const call = s.fetch.mock.calls.find((c) => c[0] === "/r");
+    const init = call?.[1] as RequestInit;
+    expect(init.method).toBe("POST");
+    expect((init.headers as Record<string, string>)["X-CSRFToken"]).toBe("csrf");
+    expect(JSON.parse(String(init.body))).toEqual({ shop: "demo", score: 4, comment: "Quick answer" });
+    expect(s.channel.sent).toEqual([]);
   });
 
   it("marks read on Stream and disconnects on close", async () => {

@@ -363,3 +363,13 @@ class StreamEngine(ChatEngine):
 
     def open_reply(self, conversation: Conversation, reply: Message) -> ReplyWriter:
         return StreamReplyWriter(conversation, reply)
+
+    def export_conversation(self, conversation: Conversation) -> Any:
+        return stream.export_channel(stream.channel_id_for(conversation))
+
+    def delete_conversation(self, conversation: Conversation, *, last_of_shopper: bool) -> None:
+        stream.delete_channel(stream.channel_id_for(conversation))
+        stream.forget_conversation(conversation)
+        if last_of_shopper:
+            # Their messages in any channel go too; the shop's assistant user stays.
+            stream.delete_user(stream.shopper_user_id(conversation.chat_user_id))

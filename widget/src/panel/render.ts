@@ -3,8 +3,9 @@ import { chipLabel } from "../transport/chips";
 import type { Card, QuickReply } from "../transport/types";
 import type { ViewMessage } from "./conversation";
 import { el } from "./dom";
-import { appendRichText, formatPrice, safeUrl } from "./format";
+import { formatPrice, safeUrl } from "./format";
 import type { Texts } from "./i18n";
+import { renderMarkdown } from "./markdown";
 
 export interface MessageActions {
   retry(m: ViewMessage): void;
@@ -133,6 +134,16 @@ export function renderCards(products: Card[], t: Texts, loc: string): HTMLElemen
   return wrap;
 }
 
+/** The innermost last block of a bubble: the streaming caret sits at the end of its text. */
+function tailOf(bubble: HTMLElement): HTMLElement {
+  let node = bubble;
+  for (let last = node.lastElementChild; last && /^(P|UL|OL|LI|BLOCKQUOTE|PRE)$/.test(last.tagName); ) {
+    node = last as HTMLElement;
+    last = node.lastElementChild;
+  }
+  return node;
+}
+
 export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: MessageActions): HTMLElement {
   const { t } = opts;
   const mine = m.role === "shopper";
@@ -151,8 +162,16 @@ export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: Mess
     );
     root.append(bubble);
   } else if (m.text) {
-    appendRichText(bubble, m.text);
-    if (m.role === "assistant" && live) bubble.classList.add("caret");
+    const streaming = m.role === "assistant" && live;
+    if (m.role === "assistant" || m.role === "staff") {
+      // Models (and staff) write Markdown; the shopper's own words stay exactly as typed.
+      bubble.classList.add("md");
+      renderMarkdown(bubble, m.text, streaming);
+    } else bubble.textContent = m.text;
+    if (streaming) {
+      bubble.classList.add("caret");
+      tailOf(bubble).classList.add("tail");
+    }
     root.append(bubble);
   }
 

@@ -158,6 +158,10 @@ export class ChatApi {
     return this.post(this.cfg.contactUrl || "/api/chatbot/contact-email", { email });
   }
 
+  rate(score: number, comment?: string): Promise<unknown> {
+    return this.post(this.cfg.ratingUrl || "/api/chatbot/rating", comment ? { score, comment } : { score });
+  }
+
   history(): Promise<{
     messages: Message[];
     welcome?: string;

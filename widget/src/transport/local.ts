@@ -250,6 +250,10 @@ export class LocalTransport implements Transport {
     return this.api.send(text, clientMessageId, action);
   }
 
+  rate(score: number, comment?: string): Promise<unknown> {
+    return this.api.rate(score, comment);
+  }
+
   async stop(messageId: string): Promise<void> {
     await this.api.stop(messageId);
   }

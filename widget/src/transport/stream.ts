@@ -317,6 +317,10 @@ export class StreamTransport implements Transport {
     return this.api.send(text, clientMessageId, action);
   }
 
+  rate(score: number, comment?: string): Promise<unknown> {
+    return this.api.rate(score, comment);
+  }
+
   async stop(messageId: string): Promise<void> {
     const tasks: Promise<unknown>[] = [this.api.stop(messageId)];
     if (this.channel)

@@ -101,6 +101,8 @@ export interface Transport {
   stop(messageId: string): Promise<void>;
   /** Outside business hours: the address staff answers are emailed to. */
   leaveEmail(email: string): Promise<void>;
+  /** The shopper's rating of the conversation (CSAT 1–5), through the Django route on every engine. */
+  rate(score: number, comment?: string): Promise<unknown>;
   onEvent(cb: (event: ChatEvent) => void): () => void;
   /** Tell the engine the shopper has seen everything (Stream's markRead). */
   markRead?(): void;
@@ -117,6 +119,7 @@ export interface TransportConfig {
   eventsUrl: string;
   stopUrl: string;
   contactUrl?: string;
+  ratingUrl?: string;
 }
 
 export interface TokenResponse {

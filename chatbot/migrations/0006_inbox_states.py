@@ -15,7 +15,7 @@ def waiting_from_handoff(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chatbot", "0004_message_action"),
+        ("chatbot", "0005_data_ratings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
