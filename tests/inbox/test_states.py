@@ -156,3 +156,25 @@ def test_state_and_handoff_at_always_agree(db, django_capture_on_commit_callback
             move(c)
             c.refresh_from_db()
             assert (c.handoff_at is not None) == (c.state in ("waiting", "staff")), (move, c.state)
+
+
+def test_the_shops_numbers_count_a_hand_off_once_not_its_notices(
+    visitor, person_please, shop_settings, django_capture_on_commit_callbacks
+):
+    """A hand-off stores the reply that handed over and the "waiting for staff" notice
+    (both marked hand-off), then a "still waiting" acknowledgement per shopper burst: the
+    Numbers page counts one hand-off, answered when staff first wrote."""
+    from chatbot import stats
+
+    shop_settings(business_hours="")
+    with django_capture_on_commit_callbacks(execute=True):
+        send(visitor, "a person please", "m-1")
+        send(visitor, "hello? anyone?", "m-2")
+    c = conversation()
+    assert c.messages.filter(handoff=True).count() >= 3  # reply, notice, acknowledgement
+    with django_capture_on_commit_callbacks(execute=True):
+        states.staff_reply(c, "Hi, Anna here.")
+        states.hand_back(c)
+    numbers = stats.shop_numbers("acme", 1)
+    assert (numbers.handoffs, numbers.handoffs_answered, numbers.handed_off) == (1, 1, 1)
+    assert sum(day.handoffs for day in numbers.per_day) == 1
