@@ -4,8 +4,9 @@ real storefront and the real Django admin (signed in through its login form).
 The shopper asks for a person → staff see it waiting in the inbox (and one email went to
 the shop's staff address) → staff answer from the conversation page → the shopper sees it
 live → the shopper writes again and the open staff page shows it without a reload → staff
-hand back → the widget says the assistant is back, its footer returns to normal, and the
-assistant answers the next question.
+hand back → the widget says the assistant is back, its footer returns to normal, it asks
+at once for a rating (one click; staff read it under Ratings), and the assistant answers
+the next question.
 
 Screenshots of the inbox for docs/img/ only with UPDATE_SCREENSHOTS=1.
 """
@@ -159,6 +160,9 @@ def test_hand_off_round_trip_through_the_inbox(new_context, mail_dir: Path) -> N
     expect(staff.locator("#cb-notes")).to_contain_text("Could you tell me the order number?")
     save(staff, "inbox-conversation.png")
     assert len(mails(mail_dir)) == 1  # once per hand-off, not per message
+    staff.fill("#cb-reply", "Found it: your order ships today.")
+    staff.get_by_role("button", name="Send to the shopper").click()
+    expect(panel(shopper).locator(".m[data-role=staff]").last).to_contain_text("ships today")
 
     # Staff hand back: the widget says so and its footer returns to normal.
     staff.get_by_role("button", name="Hand back to the assistant").click()
@@ -166,6 +170,12 @@ def test_hand_off_round_trip_through_the_inbox(new_context, mail_dir: Path) -> N
     back = panel(shopper).locator(".m[data-role=system]").last
     expect(back).to_contain_text("The assistant is back. Ask me anything.")
     expect(footer(shopper)).to_have_text("AI assistant · a person can take over")
+    # That talk with staff ended on an answer: the open widget asks for a rating right away.
+    rating = panel(shopper).locator(".rate")
+    expect(rating).to_be_visible()
+    expect(rating).to_contain_text("How did we do?")
+    rating.locator('button.face[aria-label="4 of 5"]').click()
+    expect(rating).to_contain_text("Thanks for rating!")
     # The internal note never reached the shopper.
     expect(panel(shopper)).not_to_contain_text("Could you tell me the order number?")
 
@@ -174,7 +184,12 @@ def test_hand_off_round_trip_through_the_inbox(new_context, mail_dir: Path) -> N
     send(shopper, "Do you have a sleeping bag?")
     reply = wait_for_answer(shopper, count=before + 1)
     expect(reply.locator(".bub")).to_contain_text("sleeping bag", ignore_case=True)
+    expect(rating).to_be_hidden()  # the shopper wrote again
     assert len(mails(mail_dir)) == 1
+    # Staff read the rating in admin.
+    staff.goto("/admin/chatbot/conversationrating/")
+    expect(staff.locator("#result_list tbody tr")).to_have_count(1)
+    expect(staff.locator("#result_list td.field-score")).to_have_text("4")
 
 
 def test_outside_hours_the_shopper_leaves_an_email_and_gets_the_answer_there(
