@@ -2,6 +2,11 @@
 ``chatbot.stats``, chart from ``chatbot.charts``), the ratings list, and one shopper's
 data (export as JSON, deletion) by customer email or from selected conversations.
 
+Staff see and act on their own shops only (``chatbot.inbox.access``, as the inbox):
+another shop is missing from every menu, its numbers are "not found", its shopper data
+cannot be chosen, and the conversation actions only ever receive the inbox's own shops'
+conversations (its queryset is restricted).
+
 Shopper texts (the unanswered questions, rating comments) are rendered by Django's
 templates, escaped.
 """
@@ -15,7 +20,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -24,17 +29,21 @@ from . import shopper_data, stats
 from .adapters import get_adapter
 from .charts import conversations_chart
 from .exceptions import VendorError
+from .inbox import access
 from .models import Conversation, ConversationRating, ShopNumbers
 
 DAY_CHOICES = (7, 14, 30, 90)
 
 
-def _shop_ids() -> list[str]:
+def _shop_ids(user: Any) -> list[str]:
+    """The shops this user may see numbers and shopper data of (superusers: all known)."""
     try:
         known = list(get_adapter().list_shop_ids())
     except Exception:  # the host's adapter may not list shops: the conversations still do
         known = []
-    return sorted(set(known) | set(stats.known_shop_ids()))
+    shops = set(known) | set(stats.known_shop_ids())
+    allowed = access.allowed_shops(user)
+    return sorted(shops if allowed is None else shops & allowed)
 
 
 def _actor(request: HttpRequest) -> str:
@@ -55,6 +64,10 @@ class ShopNumbersAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ShopNumbers]:
+        # Only Django's read-only object page would use it: still only the user's shops.
+        return access.restrict(super().get_queryset(request), request.user)
+
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
@@ -67,8 +80,10 @@ class ShopNumbersAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         if not self.has_view_permission(request):
             return HttpResponseRedirect(reverse("admin:index"))
-        shops = _shop_ids()
+        shops = _shop_ids(request.user)
         shop_id = request.GET.get("shop") or (shops[0] if shops else "")
+        if shop_id and not access.may_open(request.user, shop_id):
+            raise Http404("No such shop.")  # another shop's numbers: as if it did not exist
         try:
             days = int(request.GET.get("days", 30))
         except ValueError:
@@ -103,7 +118,7 @@ class ShopNumbersAdmin(admin.ModelAdmin):
         """One shopper by email (or chat user id) in one shop: export or delete."""
         if not request.user.has_perm("chatbot.delete_conversation"):
             return HttpResponseRedirect(reverse("admin:index"))
-        form = ShopperDataForm(request.POST or None, shops=_shop_ids())
+        form = ShopperDataForm(request.POST or None, shops=_shop_ids(request.user))
         found: list[Conversation] | None = None
         if request.method == "POST" and form.is_valid():
             shop_id = form.cleaned_data["shop"]
@@ -170,10 +185,23 @@ def delete_and_report(
     return HttpResponseRedirect(back)
 
 
+def _any_selected(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> bool:
+    """The list's queryset holds only the user's shops: ids of another shop's conversations
+    posted by hand leave it empty. Say so rather than export an empty file."""
+    if queryset.exists():
+        return True
+    model_admin.message_user(
+        request, _("None of the selected conversations is yours to open."), messages.WARNING
+    )
+    return False
+
+
 @admin.action(description=_("Export the selected shoppers' conversations (JSON)"), permissions=["view"])
 def export_shopper_data(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Conversation]
-) -> HttpResponse:
+) -> HttpResponse | None:
+    if not _any_selected(model_admin, request, queryset):
+        return None
     return export_response(list(queryset.order_by("created_at", "id")), _actor(request), "selected")
 
 
@@ -182,7 +210,9 @@ def export_shopper_data(
 )
 def delete_shopper_data(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Conversation]
-) -> HttpResponse:
+) -> HttpResponse | None:
+    if not _any_selected(model_admin, request, queryset):
+        return None
     conversations = list(queryset.order_by("created_at", "id"))
     if request.POST.get("confirm") != "yes":
         # As Django's own delete action: a page that says what goes, then one more click.
@@ -200,13 +230,30 @@ def delete_shopper_data(
     )
 
 
+class RatingShopFilter(admin.SimpleListFilter):
+    """By the rated conversation's shop, offering only the shops this user may see (the
+    plain field filter would list every shop that has conversations)."""
+
+    title = _("shop")
+    parameter_name = "shop"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(s, s) for s in _shop_ids(request.user)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(conversation__shop_id=self.value()) if self.value() else queryset
+
+
 @admin.register(ConversationRating)
 class ConversationRatingAdmin(admin.ModelAdmin):
     list_display = ["created_at", "conversation", "score", "comment"]
-    list_filter = ["score", "conversation__shop_id"]
+    list_filter = ["score", RatingShopFilter]
     search_fields = ["comment"]
     readonly_fields = ["conversation", "score", "comment", "created_at"]
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ConversationRating]:
+        return access.restrict(super().get_queryset(request), request.user, "conversation__shop_id")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

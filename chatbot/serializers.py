@@ -95,6 +95,11 @@ class MessageRequestSerializer(serializers.Serializer):
         return value
 
 
+class ContactEmailSerializer(serializers.Serializer):
+    shop = ShopField()
+    email = serializers.EmailField(max_length=254)
+
+
 class StopRequestSerializer(serializers.Serializer):
     shop = ShopField()
     messageId = serializers.IntegerField(min_value=1)

@@ -61,6 +61,7 @@ def message_record(message: Message) -> dict[str, Any]:
         "status": message.status,
         "intent": message.intent,
         "handoff": message.handoff,
+        "notice": message.notice,
         "products": message.products,
         "reply_to": message.reply_to_id,
     }
@@ -81,6 +82,9 @@ def conversation_record(conversation: Conversation, *, with_engine: bool = True)
         "channel": conversation.channel_id,
         "created_at": _when(conversation.created_at),
         "handed_over_at": _when(conversation.handoff_at),
+        "state": conversation.state,
+        # The address the shopper left for staff answers outside business hours.
+        "contact_email": conversation.contact_email,
         "messages": [message_record(m) for m in conversation.messages.order_by("created_at", "id")],
         "ratings": [rating_record(r) for r in conversation.ratings.all()],
     }

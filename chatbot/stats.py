@@ -7,8 +7,9 @@ Everything is read from stored messages, so every engine and assistant counts al
 - A conversation counts on a day when the shopper wrote in it that day (a conversation is
   one per shop and shopper and lives long, so its creation date says little).
 - A hand-off is a message marked ``handoff`` (the assistant's reply that passed the
-  shopper to a person). The staff's first response time runs from it to the first staff
-  message after it in that conversation; hand-offs nobody answered yet are counted apart.
+  shopper to a person; the system notices that follow it are not counted). The staff's
+  first response time runs from it to the first staff message after it in that
+  conversation; hand-offs nobody answered yet are counted apart.
 - Answered without hand-off: conversations active in the window with no hand-off and no
   staff message there, and at least one finished assistant reply that did not decline.
 - The questions the assistant could not answer: shopper messages whose reply declined
@@ -129,7 +130,9 @@ def shop_numbers(shop_id: str, days: int = 30, *, now: dt.datetime | None = None
         conversation__shop_id=shop_id, created_at__gte=since, created_at__lte=until
     )
     shopper = messages.filter(role=Message.Role.SHOPPER)
-    handoffs = messages.filter(handoff=True)
+    # The chat's own notices carry the mark too (the inbox's "waiting for staff" notice,
+    # the acknowledgement while paused): only the reply that handed over counts.
+    handoffs = messages.filter(handoff=True).exclude(role=Message.Role.SYSTEM)
     tz = timezone.get_current_timezone()
 
     # Per day: conversations the shopper wrote in, and hand-offs.

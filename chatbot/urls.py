@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/chatbot/stream-chat-token", views.TokenView.as_view(), name="token"),
     path("api/chatbot/stream-message", views.MessageView.as_view(), name="message"),
     path("api/chatbot/stop", views.StopView.as_view(), name="stop"),
+    path("api/chatbot/contact-email", views.ContactEmailView.as_view(), name="contact-email"),
     path("api/chatbot/rating", views.RatingView.as_view(), name="rating"),
     path("api/chatbot/history", views.HistoryView.as_view(), name="history"),
     path("api/chatbot/events", local_views.events_view, name="events"),

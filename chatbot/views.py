@@ -30,9 +30,12 @@ from .conversations import conversation_for, conversation_ref_for
 from .engines import get_engine
 from .exceptions import ApiError, api_exception_handler, chat_disabled, session_changed, shutting_down
 from .identity import Identity, identify
+from .inbox import states
+from .inbox.hours import describe as describe_hours
 from .models import Conversation, ConversationRating, Message
 from .pipeline import receive_shopper_message, request_stop
 from .serializers import (
+    ContactEmailSerializer,
     MessageRequestSerializer,
     RatingRequestSerializer,
     StopRequestSerializer,
@@ -274,6 +277,22 @@ class StopView(ChatAPIView):
         return Response({"status": "stopping", "messageId": reply.pk}, status=status.HTTP_202_ACCEPTED)
 
 
+class ContactEmailView(ChatAPIView):
+    """``POST /api/chatbot/contact-email`` — outside business hours, the shopper waiting for
+    a person leaves an email address; staff answers are sent there too."""
+
+    @documented(request=ContactEmailSerializer, responses={200: dict, 400: dict, 409: dict})
+    def post(self, request: Request) -> Response:
+        body = ContactEmailSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ratelimit.enforce_route(request._request, "message", self.identity.shopper.chat_user_id)
+        conversation = self.conversation(create=False)
+        if conversation is None or conversation.state not in states.HANDED_OFF:
+            raise ApiError(409, "not_waiting", "Nobody from the team is being waited for in this chat.")
+        states.leave_email(conversation, body.validated_data["email"])
+        return Response({"contactEmail": conversation.contact_email})
+
+
 class RatingView(ChatAPIView):
     """``POST /api/chatbot/rating`` — the shopper rates their own conversation once it
     was answered. Rating again before the next answer changes that rating (a second click,
@@ -342,7 +361,7 @@ class HistoryView(ChatAPIView):
             "conversation": None,
             "messages": [],
             "welcome": chat.welcome_message,
-            "businessHours": chat.business_hours,
+            "businessHours": describe_hours(chat.business_hours, self.shop.language),
         }
         if conversation is None:
             return Response(answer)
@@ -359,6 +378,8 @@ class HistoryView(ChatAPIView):
             "id": conversation.pk,
             "channel": conversation.channel_id,
             "handoff": conversation.handoff_at is not None,
+            "state": conversation.state,
+            "contactEmail": conversation.contact_email,
         }
         answer["messages"] = [message_json(m) for m in reversed(messages)]
         return Response(answer)

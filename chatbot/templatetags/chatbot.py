@@ -19,6 +19,7 @@ from ..activity import is_active
 from ..adapters import get_adapter
 from ..engines import engine_name
 from ..identity import customer_chat_id, ensure_guest
+from ..inbox.hours import describe as describe_hours
 from ..shop_settings import settings_for_shop
 from ..shops import shop_id_for_request, shop_info
 
@@ -62,7 +63,7 @@ def chatbot_widget(context: template.Context, logo_url: str = "") -> str:
             "position": chat.position,
             "welcome": chat.welcome_message or WELCOME[key].format(shop=shop.name),
             "promise": PROMISE[key],
-            "business_hours": chat.business_hours,
+            "business_hours": describe_hours(chat.business_hours, lang),
             "logo": logo_url or conf.get("CHATBOT_LOGO_URL"),
             "active": _active(request, shop.id, guest_id),
             "reply_timeout": _reply_timeout(),

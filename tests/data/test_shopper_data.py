@@ -194,3 +194,28 @@ def test_a_conversation_stream_never_saw_exports_and_deletes_cleanly(mia, on_str
     assert data["conversations"][0]["messages"][0]["text"] == "typed while Stream was down"
     assert "Deleted 1 conversation(s), 1 message(s)" in run("delete", "--shop", "acme", "--chat-user", mia)
     assert not Conversation.objects.filter(pk=conv.pk).exists()
+
+
+def test_the_inbox_data_is_exported_and_deleted_with_the_conversation(
+    mia, django_capture_on_commit_callbacks
+):
+    """What the hand-off adds about the shopper: the state, the email address they left for
+    staff answers (exported), and staff's internal notes on them (deleted with the rest)."""
+    from chatbot.inbox import states
+    from chatbot.models import StaffNote
+
+    conv = chat("acme", mia, TEXTS[:3])
+    with django_capture_on_commit_callbacks(execute=True):
+        states.hand_off(conv)
+        states.leave_email(conv, "mia.private@example.com")
+    StaffNote.objects.create(conversation=conv, text="Mia: refund promised")
+    [exported] = json.loads(run("export", "--shop", "acme", "--chat-user", mia))["conversations"]
+    assert exported["state"] == "waiting"
+    assert exported["contact_email"] == "mia.private@example.com"
+    assert exported["messages"][-1]["role"] == "system" and exported["messages"][-1]["notice"] in (
+        "handoff",
+        "away",
+    )
+    run("delete", "--shop", "acme", "--chat-user", mia)
+    assert not StaffNote.objects.filter(conversation_id=conv.pk).exists()
+    assert not Conversation.objects.filter(contact_email="mia.private@example.com").exists()

@@ -24,6 +24,7 @@ export interface MountData {
   historyUrl?: string;
   eventsUrl?: string;
   stopUrl?: string;
+  contactUrl?: string;
   ratingUrl?: string;
   panelSrc?: string;
   streamSrc?: string;

@@ -222,6 +222,42 @@ describe("panel", () => {
     expect($(root, ".f").textContent).toBe("A person from our team will reply here");
   });
 
+  it("returns the footer to normal when staff hand back to the assistant", async () => {
+    const { root, transport } = await setup();
+    const notice = (id: string, notice: "handoff" | "back", text: string) =>
+      msg({ id, role: "system", text, status: "done", notice, handoff: notice === "handoff" });
+    transport.emit({ type: "message.new", message: notice("n1", "handoff", "A person will reply within 10 minutes.") });
+    expect($(root, ".f").textContent).toBe("A person from our team will reply here");
+    transport.emit({ type: "message.new", message: msg({ id: "s1", role: "staff", text: "Hi, Anna here" }) });
+    expect($(root, ".f").textContent).toBe("A person from our team will reply here");
+    transport.emit({ type: "message.new", message: notice("n2", "back", "The assistant is back. Ask me anything.") });
+    expect($(root, ".f").textContent).toBe("AI assistant · a person can take over");
+    expect(texts(root, ".m[data-role=system] .bub").at(-1)).toBe("The assistant is back. Ask me anything.");
+    // The hand-off's own text is shown once, without the reply's "assistant is paused" note.
+    expect(root.querySelectorAll(".note")).toHaveLength(0);
+  });
+
+  it("outside hours offers an email form whose address goes to the server", async () => {
+    const { root, transport } = await setup();
+    transport.emit({
+      type: "message.new",
+      message: msg({ id: "n1", role: "system", text: "Our team is away.", notice: "away", handoff: true }),
+    });
+    const input = root.querySelector(".away input") as HTMLInputElement;
+    input.value = "not an email";
+    ($(root, ".away") as HTMLFormElement).requestSubmit();
+    await flush();
+    expect(transport.emails).toEqual([]);
+    expect($(root, ".away .st").textContent).toBe("Please enter a valid email address.");
+    input.value = "ann@example.com";
+    ($(root, ".away") as HTMLFormElement).requestSubmit();
+    await flush();
+    await flush();
+    expect(transport.emails).toEqual(["ann@example.com"]);
+    expect(root.querySelector(".away")).toBeNull();
+    expect($(root, ".note").textContent).toBe("Thanks — we will email the answer to ann@example.com.");
+  });
+
   it("announces whole answers to screen readers, not each fragment", async () => {
     const { loader, root, transport } = await setup();
     loader.open();

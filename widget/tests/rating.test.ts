@@ -131,6 +131,64 @@ describe("rating", () => {
     expect(second.ratings).toEqual([{ score: 4 }]);
   });
 
+  it("is offered the moment staff hand back live (the 'assistant is back' notice), no reload", async () => {
+    const transport = new FakeTransport();
+    transport.historyResult = {
+      messages: [
+        msg({ id: "1", role: "shopper", text: "I want a refund", status: "received" }),
+        msg({ id: "2", role: "assistant", text: "A person will help.", status: "done", handoff: true }),
+        msg({ id: "3", role: "system", text: "A person will reply here.", status: "done", notice: "handoff" }),
+        msg({ id: "4", role: "staff", text: "Refund done!", status: "done" }),
+      ],
+      handoff: true,
+    };
+    const loader = fakeLoader({});
+    const panel = new Panel(loader, async () => transport);
+    loader.panel = panel;
+    panel.mount();
+    await flush();
+    await flush();
+    loader.open();
+    await flush();
+    expect(rating(loader.root).hidden).toBe(true); // a person is handling it
+    transport.emit({
+      type: "message.new",
+      message: msg({ id: "5", role: "system", text: "The assistant is back.", status: "done", notice: "back" }),
+    });
+    await flush();
+    expect(rating(loader.root).hidden).toBe(false);
+    expect(loader.root.querySelector(".f")?.textContent).not.toContain("A person");
+    faces(loader.root)[4].click();
+    await flush();
+    expect(transport.ratings).toEqual([{ score: 5 }]);
+  });
+
+  it("is offered on the next open when staff closed the conversation while the panel was shut", async () => {
+    const transport = new FakeTransport();
+    transport.historyResult = {
+      messages: [
+        msg({ id: "1", role: "shopper", text: "Where is my parcel?", status: "received" }),
+        msg({ id: "2", role: "assistant", text: "Let me get a person.", status: "done", handoff: true }),
+        msg({ id: "3", role: "staff", text: "It ships today.", status: "done" }),
+      ],
+      handoff: true,
+    };
+    const loader = fakeLoader({});
+    const panel = new Panel(loader, async () => transport);
+    loader.panel = panel;
+    panel.mount();
+    await flush();
+    await flush();
+    transport.emit({
+      type: "message.new",
+      message: msg({ id: "4", role: "system", text: "Closed by staff.", status: "done", notice: "closed" }),
+    });
+    await flush();
+    loader.open();
+    await flush();
+    expect(rating(loader.root).hidden).toBe(false);
+  });
+
   it("says so when the rating could not be sent, and lets the shopper click again", async () => {
     const { loader, root, transport } = await answered();
     transport.rateImpl = () => Promise.reject(new Error("offline"));

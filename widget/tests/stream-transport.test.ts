@@ -248,11 +248,22 @@ describe("stream transport", () => {
       type: "message.new",
       message: { id: "st-1", text: "Anna", user: { id: "shop-assistant" }, chatbot_role: "staff" },
     });
+    s.fire({
+      type: "message.new",
+      message: {
+        id: "sys-1",
+        text: "Back",
+        user: { id: "shop-assistant" },
+        chatbot_role: "system",
+        chatbot_notice: "back",
+      },
+    });
     expect(s.events).toEqual([
       { type: "message.new", message: expect.objectContaining({ id: "42", status: "pending" }) },
       { type: "reply.thinking", messageId: "42" },
       { type: "reply.failed", message: expect.objectContaining({ id: "42", status: "failed" }), retryable: false },
       { type: "message.new", message: expect.objectContaining({ id: "st-1", role: "staff" }) },
+      { type: "message.new", message: expect.objectContaining({ id: "sys-1", role: "system", notice: "back" }) },
     ]);
     await s.transport.stop("42");
     expect(s.channel.sent).toEqual([{ type: "ai_indicator.stop", message_id: "stream-r" }]);

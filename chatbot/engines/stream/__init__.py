@@ -357,6 +357,8 @@ class StreamEngine(ChatEngine):
         }
         if message.handoff:
             payload["handoff"] = True
+        if message.notice:
+            payload["chatbot_notice"] = message.notice  # the widget's footer and email form
         stream.send_message(ids.channel_id, payload, ids.assistant_id)
 
     def open_reply(self, conversation: Conversation, reply: Message) -> ReplyWriter:

@@ -6,14 +6,22 @@ import type { LoaderApi, MountData, PanelHandle } from "../shared";
 import { chipLabel } from "../transport/chips";
 import { ChatHttpError } from "../transport/http";
 import { LocalTransport } from "../transport/local";
-import type { ChatEvent, ChipAction, History, QuickReply, Transport, TransportConfig } from "../transport/types";
+import {
+  type ChatEvent,
+  type ChipAction,
+  type History,
+  handedOff,
+  type QuickReply,
+  type Transport,
+  type TransportConfig,
+} from "../transport/types";
 import { brandColors, css, parseRgb } from "./contrast";
 import { Conversation, isFinal, type ViewMessage } from "./conversation";
 import { el } from "./dom";
 import { initials, newClientMessageId, safeUrl } from "./format";
 import { locale, type Texts, texts } from "./i18n";
-import { RatingPrompt } from "./rating";
 import { markdownText } from "./markdown";
+import { RatingPrompt } from "./rating";
 import { renderMessage } from "./render";
 import { SafeStore } from "./storage";
 import { PANEL_CSS } from "./styles";
@@ -54,6 +62,7 @@ export function transportConfig(data: MountData): TransportConfig {
     historyUrl: data.historyUrl || "/api/chatbot/history",
     eventsUrl: data.eventsUrl || "/api/chatbot/events",
     stopUrl: data.stopUrl || "/api/chatbot/stop",
+    contactUrl: data.contactUrl || "/api/chatbot/contact-email",
     ratingUrl: data.ratingUrl || "/api/chatbot/rating",
   };
 }
@@ -84,6 +93,8 @@ export class Panel implements PanelHandle {
   private loaded = false;
   private opened = false;
   private handoff = false;
+  /** The email address left while staff were away (the form then thanks instead). */
+  private contactEmail: string | undefined;
   private user: string | undefined;
   /** The view was just reset for a new identity: the history it loads next counts as read. */
   private fresh = false;
@@ -332,6 +343,7 @@ export class Panel implements PanelHandle {
     // that talk ended, so the rating is offered.
     const wasHandedOff = this.handoff || this.local.get("handoff") === "1";
     this.handoff = !!history.handoff;
+    this.contactEmail = history.contactEmail || this.session.get("contactEmail") || undefined;
     this.local.set("handoff", this.handoff ? "1" : null);
     if (wasHandedOff && !this.handoff) this.rateLater();
     // Messages typed on an earlier page whose POST never succeeded come back, retryable.
@@ -374,6 +386,8 @@ export class Panel implements PanelHandle {
   private forget(): void {
     this.fresh = true;
     this.handoff = false;
+    this.contactEmail = undefined;
+    this.session.set("contactEmail", null);
     this.local.set("handoff", null);
     this.local.set("rateDue", null);
     this.local.set("ratedUpTo", null);
@@ -408,9 +422,17 @@ export class Panel implements PanelHandle {
     if (!m) return;
     if (isFinal(m)) this.news.delete(m.id);
     else this.news.set(m.id, Date.now());
-    if (e.type === "reply.handoff" || m.handoff) {
-      this.handoff = true;
-      this.local.set("handoff", "1"); // a later page learns when it is over (the rating)
+    // The newest message that says so decides: a hand-off, or the assistant back / closed.
+    const wasHandedOff = this.handoff;
+    this.handoff = e.type === "reply.handoff" || handedOff(this.conv.messages, this.handoff);
+    // Remembered across pages: a later page learns when it is over (the rating).
+    if (this.handoff !== wasHandedOff) this.local.set("handoff", this.handoff ? "1" : null);
+    if (m.notice === "back" || m.notice === "closed") {
+      this.contactEmail = undefined;
+      this.session.set("contactEmail", null);
+      // Staff handed back or closed it live: that talk ended, so the rating is offered
+      // (shown now if the panel is open, else when it opens), as after a reload.
+      this.rateLater();
     }
     this.updateChrome();
   }
@@ -495,6 +517,16 @@ export class Panel implements PanelHandle {
       this.conv.onChange([m.id]);
       this.live.textContent = this.errorText(err);
     }
+  }
+
+  /** Outside business hours: staff answers go to this address as well. */
+  async leaveEmail(email: string): Promise<void> {
+    await this.start();
+    await (this.transport as Transport).leaveEmail(email);
+    this.contactEmail = email;
+    this.session.set("contactEmail", email);
+    this.render(this.conv.messages.filter((m) => m.notice === "away").map((m) => m.id));
+    this.live.textContent = this.t.emailSaved(email);
   }
 
   stop(m: ViewMessage | undefined = this.conv.streaming()): void {
@@ -590,8 +622,19 @@ export class Panel implements PanelHandle {
       if (!node || dirty.has(m.id)) {
         const fresh = renderMessage(
           m,
-          { t: this.t, locale: this.loc, showChips: m === owner && !this.conv.streaming(), hours: this.data.hours },
-          { retry: (x) => this.retry(x), choose: (option) => this.choose(option), stop: (x) => this.stop(x) },
+          {
+            t: this.t,
+            locale: this.loc,
+            showChips: m === owner && !this.conv.streaming(),
+            hours: this.data.hours,
+            contactEmail: this.contactEmail,
+          },
+          {
+            retry: (x) => this.retry(x),
+            choose: (option) => this.choose(option),
+            stop: (x) => this.stop(x),
+            leaveEmail: (email) => this.leaveEmail(email),
+          },
         );
         node?.replaceWith(fresh);
         node = fresh;

@@ -12,6 +12,8 @@ export interface MessageActions {
   choose(option: QuickReply): void;
   /** Stop an unfinished reply (offered when it has gone quiet for too long). */
   stop?(m: ViewMessage): void;
+  /** Outside business hours: the shopper leaves an email address for the answer. */
+  leaveEmail?(email: string): Promise<void>;
 }
 
 export interface RenderOptions {
@@ -21,6 +23,45 @@ export interface RenderOptions {
   showChips: boolean;
   /** Business hours for the default hand-off notice. */
   hours?: string;
+  /** The address the shopper already left (the email form then says so instead). */
+  contactEmail?: string;
+}
+
+/** The form under an "away" notice: the answer goes to this address. */
+function renderAwayForm(t: Texts, actions: MessageActions): HTMLElement {
+  const input = el("input", {
+    type: "email",
+    required: "",
+    autocomplete: "email",
+    placeholder: t.emailPlaceholder,
+    "aria-label": t.emailLabel,
+    maxlength: "254",
+  });
+  const status = el("span", { class: "st", role: "status" });
+  const form = el(
+    "form",
+    {
+      class: "away",
+      // Our own message, in the page's language, rather than the browser's bubble.
+      novalidate: "",
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const email = input.value.trim();
+        if (!email || !input.checkValidity()) {
+          status.textContent = t.emailInvalid;
+          return;
+        }
+        status.textContent = "";
+        actions.leaveEmail?.(email).catch(() => {
+          status.textContent = t.emailFailed;
+        });
+      },
+    },
+    input,
+    el("button", { type: "submit" }, t.emailSend),
+    status,
+  );
+  return form;
 }
 
 export function renderCard(card: Card, t: Texts, loc: string): HTMLElement {
@@ -151,7 +192,16 @@ export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: Mess
     root.append(chips);
   }
 
-  if (m.handoff) {
+  if (m.notice === "away" && m.role === "system") {
+    root.append(
+      opts.contactEmail
+        ? el("div", { class: "note", role: "note" }, t.emailSaved(opts.contactEmail))
+        : renderAwayForm(t, actions),
+    );
+  }
+
+  // A state notice is its own text; the note is for replies that handed over.
+  if (m.handoff && !m.notice) {
     const notice = m.handoffNotice || (opts.hours ? `${t.handoff} ${t.hours(opts.hours)}` : t.handoff);
     root.append(el("div", { class: "note", role: "note" }, notice));
   }

@@ -80,6 +80,11 @@ cursor:pointer;font-size:13px}
 .chip:hover{background:var(--solid);border-color:var(--solid);color:var(--on)}
 .note{align-self:stretch;border:1px dashed var(--line);border-radius:10px;padding:8px 10px;font-size:12px;
 color:var(--muted);text-align:center}
+.away{align-self:stretch;display:flex;gap:6px;flex-wrap:wrap;align-items:center}
+.away input{flex:1 1 160px;min-width:0;border:1px solid var(--line);border-radius:8px;padding:6px 8px;font:inherit;
+background:var(--bg);color:inherit}
+.away button{border:1px solid var(--brand);background:var(--brand);color:#fff;border-radius:8px;padding:6px 10px;
+cursor:pointer;font:inherit}
 .err{font-size:12px;color:var(--bad);display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .st{font-size:11px;color:var(--muted)}
 .link{border:0;background:none;color:var(--ink);text-decoration:underline;cursor:pointer;padding:0;font-size:12px}
