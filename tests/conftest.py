@@ -18,6 +18,18 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_request_id_from_an_earlier_test():
+    """A test that streams a response through ``async_to_sync`` (AsyncClient) gets the
+    request's context copied back into its own thread, request id included; under a real
+    ASGI server each request has its own context, so this is the test's leftover only."""
+    from config.request_id import _request_id
+
+    _request_id.set(None)
+    yield
+    _request_id.set(None)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_offloop_threads():
     """Each test gets its own threads for blocking steps: a pool thread keeps its database
     connection object between calls, and one opened under a test with database access
