@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 from .engines.local import views as local_views
@@ -14,4 +14,6 @@ urlpatterns = [
     path("api/chatbot/events", local_views.events_view, name="events"),
     path("api/chatbot/webhooks/stream", stream_webhook.stream_webhook, name="stream-webhook"),
     path("api/chatbot/schema", views.SchemaView.as_view(), name="schema"),
+    # Last: any other path under the chat's prefix is the chat's JSON 404, not the host's page.
+    re_path(r"^api/chatbot/", views.not_found, name="not-found"),
 ]

@@ -45,6 +45,9 @@ MIDDLEWARE = [
     # Before SecurityMiddleware and host validation: fly's checks use the machine's private
     # address as Host over plain HTTP (see chatbot.health.HealthCheckMiddleware).
     "chatbot.health.HealthCheckMiddleware",
+    # Before host validation and body reading: the chat's routes answer those failures as
+    # JSON, not as Django's logged HTML 400.
+    "chatbot.middleware.ChatErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (after SecurityMiddleware: nosniff/HSTS on them too). Async file
     # responses: under ASGI no "must consume synchronous iterators" warning and no thread
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything looks a shop, category or product up: %00 is a 400, not a 500 on PostgreSQL.
+    "storefront.middleware.RefuseNulMiddleware",
     # After LocaleMiddleware: the shop's language wins over the browser's.
     "storefront.middleware.ShopMiddleware",
     "django.middleware.common.CommonMiddleware",
