@@ -6,6 +6,7 @@ local-memory cache, the local chat engine and the local shop assistant.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Sign-in throttle (storefront and admin): failed attempts per (username, address).
+    "axes",
     # Only its configuration checks; the middleware below serves the files.
     "servestatic",
     "rest_framework",
@@ -65,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last (django-axes): swaps the answer of a locked-out sign-in for the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,6 +149,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "storefront:login"
+
+# Sign-in throttle (django-axes): after SIGNIN_FAILURE_LIMIT failed attempts for one
+# username from one client address, that pair is refused for SIGNIN_LOCKOUT_MINUTES with a
+# page that says so (429). Both the shop's email sign-in and the admin's login go through
+# Django's authenticate(), which the first backend guards. The address is the chat's own
+# (chatbot.clientaddr: the proxy's header only from trusted proxies, IPv6 per /64), so
+# one rule decides who a client is.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.signin_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.signin_throttle.lockout_response"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
@@ -302,4 +324,5 @@ if env.bool("CSP_ENABLED", default=DJANGO_SECURE):
         CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
     else:
         CONTENT_SECURITY_POLICY = _csp
-    MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+    # Outside django-axes' middleware, so its lockout page carries the policy too.
+    MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "csp.middleware.CSPMiddleware")
