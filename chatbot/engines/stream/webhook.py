@@ -127,10 +127,16 @@ def handle_event(event: dict[str, Any]) -> None:
         handle_stop(event)
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A field that should be a JSON object, or ``{}``: the body is signed by Stream, but
+    its shape is still checked at every level rather than trusted (a crash here would
+    lose the event)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _sender(event: dict[str, Any]) -> dict[str, Any]:
-    message = event.get("message") or {}
-    user = message.get("user") or event.get("user") or {}
-    return user if isinstance(user, dict) else {}
+    message = _object(event.get("message"))
+    return _object(message.get("user")) or _object(event.get("user"))
 
 
 def _channel_id(event: dict[str, Any]) -> str:
@@ -171,7 +177,8 @@ def handle_message_new(event: dict[str, Any]) -> None:
         return  # our own assistant: answering it would loop
     if message.get("type", "regular") != "regular" or message.get("parent_id"):
         return  # system/ephemeral/error messages and thread replies are not questions
-    text = str(message.get("text") or "").strip()
+    text = message.get("text")
+    text = text.strip() if isinstance(text, str) else ""
     message_id = str(message.get("id") or "")
     if not text or not message_id:
         return
@@ -202,7 +209,7 @@ def handle_stop(event: dict[str, Any]) -> None:
     if conversation is None:
         return
     replies = Message.objects.filter(conversation=conversation, role=Message.Role.ASSISTANT)
-    message_id = event.get("message_id") or (event.get("message") or {}).get("id")
+    message_id = event.get("message_id") or _object(event.get("message")).get("id")
     if message_id:
         reply = replies.filter(engine_message_id=str(message_id)).first()
     else:
