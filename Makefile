@@ -64,7 +64,7 @@ test-postgres: install
 
 test-browser: install
 	@test -x $(CHROMIUM) || { echo "Headless Chromium is needed at $(CHROMIUM): apt-get install -y chromium"; exit 1; }
-	DATABASE_URL= CHROMIUM=$(CHROMIUM) python -m pytest -m browser tests/browser
+	DATABASE_URL= CHROMIUM=$(CHROMIUM) python -m pytest -m browser tests/browser tests/security
 
 test: lint widget-check test-sqlite test-postgres test-browser
 	@echo "All checks passed."
