@@ -18,10 +18,8 @@ from django.core.management import call_command
 
 from tests.browser.conftest import (  # noqa: F401 - fixtures, used by name
     base_url,
-    browser,
     new_context,
     page,
-    playwright,
     pytest_runtest_makereport,
     shot,
 )
