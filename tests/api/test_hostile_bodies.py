@@ -110,3 +110,15 @@ def test_disallowed_host_on_a_chat_route_is_400_json(caplog):
     assert response.status_code == 400
     assert error_code(response) == "bad_host"
     no_traceback_logged(caplog)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+@pytest.mark.parametrize("url", ["/api/chatbot/events", "/api/chatbot/history", "/api/chatbot/schema"])
+def test_read_routes_refuse_other_methods_with_json(browser, method, url, caplog):
+    response = getattr(browser, method)(
+        f"{url}?shop=acme", b"{}", content_type="application/json", **csrf_headers(browser)
+    )
+    assert response.status_code in (403, 405), response.content[:200]
+    assert error_code(response) in ("method_not_allowed", "csrf_failed")
+    no_traceback_logged(caplog)
