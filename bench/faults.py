@@ -247,10 +247,18 @@ async def run_phase(
     upstream.mode = {"kill": "slow", "redis": "slow", "db": "slow"}.get(phase, phase)
 
     async def shop(shopper: Shopper) -> None:
+        # Messages spread over the phase's window, so some are sent while the fault lasts
+        # (the server down, Redis stopped) and are resent by the client.
+        gap = args.window / max(1, args.messages)
+        await asyncio.sleep(gap * shopper.n / max(1, len(shoppers)))
         for i in range(args.messages):
             cid = f"{phase}-{shopper.n}-{i}-{secrets.token_hex(3)}"
-            await shopper.send(phase, f"{phase} question {i} from shopper {shopper.n}", cid, args.attempts)
-            await asyncio.sleep(args.gap)
+            sending = shopper.send(
+                phase, f"{phase} question {i} from shopper {shopper.n}", cid, args.attempts
+            )
+            # The next message does not wait for this one's retries.
+            tasks.append(asyncio.ensure_future(sending))
+            await asyncio.sleep(gap)
 
     async def fault() -> None:
         await asyncio.sleep(args.fault_after)
@@ -263,7 +271,9 @@ async def run_phase(
         elif phase == "db":
             await asyncio.to_thread(terminate_backends, args.postgres, ctx["database_url"])
 
+    tasks: list[Any] = []
     await asyncio.gather(fault(), *(shop(s) for s in shoppers))
+    await asyncio.gather(*tasks)
     # The phase's replies end before the next phase starts, so each fault is counted
     # against its own phase (a later kill would otherwise interrupt them).
     await settle(shoppers, args.settle, phase=phase)
@@ -433,7 +443,9 @@ def main() -> int:
     parser.add_argument(
         "--attempts", type=int, default=6, help="sends of one message before the client gives up"
     )
-    parser.add_argument("--gap", type=float, default=0.3, help="seconds between one shopper's messages")
+    parser.add_argument(
+        "--window", type=float, default=4.0, help="seconds over which a phase's messages are sent"
+    )
     parser.add_argument(
         "--fault-after", type=float, default=0.8, help="seconds into a phase before its fault"
     )
@@ -443,6 +455,7 @@ def main() -> int:
         "--trickle-rate", type=float, default=1.0, help="bytes per second in the trickle phase"
     )
     parser.add_argument("--settle", type=float, default=400.0, help="max seconds to wait for replies to end")
+    parser.add_argument("--show-errors", action="store_true", help="print the server's ERROR lines")
     parser.add_argument("--postgres", default="", help="server URL; the site gets a throwaway database there")
     args = parser.parse_args()
     args.phases = [p for p in args.phases.split(",") if p]
@@ -471,6 +484,10 @@ def main() -> int:
         log = live.log(site.base)
         tracebacks, errors = log.count("Traceback"), log.count(" ERROR ")
         print(f"server log (the last server): {tracebacks} tracebacks, {errors} ERROR lines")
+        if args.show_errors:
+            print(
+                "\n".join(line for line in log.splitlines() if " ERROR " in line or "Error:" in line)[-6000:]
+            )
         return code
 
 

@@ -128,7 +128,9 @@ REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=CHATBOT_DEFAULT
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that treats Redis being down as a cache miss: the shop and
+            # the chat keep answering (chatbot/cache.py; bench/faults.py, phase "redis").
+            "BACKEND": "chatbot.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "shop",
             # Every streaming reply runs in its own thread and reads the cache (stop flag):
@@ -138,6 +140,8 @@ if REDIS_URL:
                 "pool_class": "redis.BlockingConnectionPool",
                 "max_connections": REDIS_MAX_CONNECTIONS,
                 "timeout": 20,
+                # A Redis that is down must be found out fast, not after the OS's minutes.
+                "socket_connect_timeout": 2,
             },
         }
     }
