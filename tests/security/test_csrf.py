@@ -45,12 +45,13 @@ def test_state_changing_routes_need_the_csrf_token(demo, signed_in, url):
     client = visitor(signed_in)
     token = client.cookies["csrftoken"].value
     attempts = {
-        "no token": {},
-        "wrong token": {"HTTP_X_CSRFTOKEN": "x" * 32},
-        "form field only": {},
+        "no token": ({}, {}),
+        "wrong token": ({}, {"HTTP_X_CSRFTOKEN": "x" * 32}),
+        # A JSON body is not a form: a token in it does not count.
+        "token in the JSON body": ({"csrfmiddlewaretoken": token}, {}),
     }
-    for name, headers in attempts.items():
-        response = client.post(url, ROUTES[url], content_type="application/json", **headers)
+    for name, (extra, headers) in attempts.items():
+        response = client.post(url, {**ROUTES[url], **extra}, content_type="application/json", **headers)
         assert response.status_code == 403, name
         assert response.json()["error"]["code"] == "csrf_failed", name
     stranger = Client(enforce_csrf_checks=True)  # the token, without the cookie it belongs to
