@@ -77,3 +77,12 @@ def test_a_good_next_is_followed(demo):
 def test_the_chat_routes_never_redirect(demo, path):
     response = Client().get(path + "?next=https://evil.example/")
     assert response.status_code not in (301, 302, 303, 307, 308)
+
+
+@pytest.mark.parametrize(
+    "path", ["//evil.example", "//evil.example/s/demo", "/\\evil.example", "/s/demo/products"]
+)
+def test_the_trailing_slash_redirect_stays_on_site(demo, path):
+    response = Client().get(path)
+    if response.status_code in (301, 302, 308):
+        assert stays_here(response["Location"]), response["Location"]
