@@ -8,8 +8,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-pytestmark = pytest.mark.django_db
-
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
 
@@ -22,6 +20,7 @@ def from_address(address: str) -> Client:
     return Client(REMOTE_ADDR=address)
 
 
+@pytest.mark.django_db
 def test_five_wrong_passwords_lock_the_account_on_that_address(demo, settings):
     attacker = from_address("203.0.113.7")
     limit = settings.AXES_FAILURE_LIMIT
@@ -40,6 +39,7 @@ def test_five_wrong_passwords_lock_the_account_on_that_address(demo, settings):
     assert "_auth_user_id" not in attacker.session
 
 
+@pytest.mark.django_db
 def test_the_lock_holds_for_that_pair_only(demo, settings):
     attacker = from_address("203.0.113.8")
     for i in range(settings.AXES_FAILURE_LIMIT):
@@ -52,12 +52,14 @@ def test_the_lock_holds_for_that_pair_only(demo, settings):
     assert sign_in(attacker, "other@example.com", "other12345").status_code == 302
 
 
+@pytest.mark.django_db
 def test_ipv6_clients_are_counted_per_64(demo, settings):
     for i in range(settings.AXES_FAILURE_LIMIT):
         sign_in(from_address(f"2001:db8:1:2::{i + 1}"), "demo@example.com", f"guess-{i}")
     assert sign_in(from_address("2001:db8:1:2::99"), "demo@example.com", "demo12345").status_code == 429
 
 
+@pytest.mark.django_db
 def test_a_success_before_the_limit_starts_the_count_again(demo, settings):
     client = from_address("203.0.113.9")
     for i in range(settings.AXES_FAILURE_LIMIT - 1):
@@ -68,6 +70,7 @@ def test_a_success_before_the_limit_starts_the_count_again(demo, settings):
         assert sign_in(client, "demo@example.com", f"typo-{i}").status_code == 200
 
 
+@pytest.mark.django_db
 def test_the_admin_login_is_throttled_too(demo, settings):
     attacker = from_address("203.0.113.10")
     codes = [
@@ -77,3 +80,19 @@ def test_the_admin_login_is_throttled_too(demo, settings):
     assert codes[-1] == 429
     assert sign_in(attacker, "admin", "admin12345", url=ADMIN_LOGIN).status_code == 429
     assert sign_in(from_address("198.51.100.21"), "admin", "admin12345", url=ADMIN_LOGIN).status_code == 302
+
+
+@pytest.mark.browser
+def test_a_shopper_sees_the_lockout_in_the_browser(page, shot):
+    """Chromium, the real sign-in page: the sixth try after five wrong passwords shows the
+    lockout page, in words, instead of the form. (An account no other test uses.)"""
+    from playwright.sync_api import expect
+
+    for attempt in range(5):
+        page.goto("/accounts/login/?next=/s/demo/")
+        page.fill("input[name=username]", "locked-out@example.com")
+        page.fill("input[name=password]", f"wrong-{attempt}")
+        page.click("form.stacked button[type=submit]")
+    expect(page.get_by_role("heading", name="Too many sign-in attempts")).to_be_visible()
+    expect(page.get_by_text("Please try again in 15 minutes.")).to_be_visible()
+    shot(page, "locked-out")
