@@ -96,3 +96,16 @@ def test_a_shopper_sees_the_lockout_in_the_browser(page, shot):
     expect(page.get_by_role("heading", name="Too many sign-in attempts")).to_be_visible()
     expect(page.get_by_text("Please try again in 15 minutes.")).to_be_visible()
     shot(page, "locked-out")
+
+
+@pytest.mark.django_db
+def test_the_lockout_page_speaks_the_shops_language(demo, settings):
+    attacker = from_address("203.0.113.11")
+    attacker.get("/s/demo-zh/")
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        locked = attacker.post(
+            "/accounts/login/", {"username": "demo@example.com", "password": f"x{i}", "next": "/s/demo-zh/"}
+        )
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "登录尝试次数过多" in page and "15 分钟后重试" in page
