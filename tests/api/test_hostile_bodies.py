@@ -122,3 +122,15 @@ def test_read_routes_refuse_other_methods_with_json(browser, method, url, caplog
     assert response.status_code in (403, 405), response.content[:200]
     assert error_code(response) in ("method_not_allowed", "csrf_failed")
     no_traceback_logged(caplog)
+
+
+@pytest.mark.django_db
+def test_too_many_form_fields_is_400_json(browser, caplog):
+    body = "&".join(f"f{i}=1" for i in range(1500))  # Django's limit is 1,000 fields
+    headers = csrf_headers(browser)
+    response = browser.post(
+        "/api/chatbot/stream-message", body, content_type="application/x-www-form-urlencoded", **headers
+    )
+    assert response.status_code == 400
+    assert error_code(response) == "invalid_request"
+    no_traceback_logged(caplog)
