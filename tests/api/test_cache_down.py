@@ -50,3 +50,17 @@ def test_a_bug_is_not_hidden_as_an_outage(settings):
     settings.CACHES = DOWN
     with pytest.raises(ValueError):
         cache.incr("never-set")  # the key is "gone" while Redis is down: counters start again
+
+
+def test_a_redis_outage_logs_one_traceback_per_ten_seconds_not_one_per_batch(caplog, monkeypatch):
+    import redis
+
+    from chatbot.engines.local import hub
+
+    monkeypatch.setattr(hub._BatchPublisher, "_failure_logged_at", 0.0)
+    monkeypatch.setattr(hub.time, "sleep", lambda s: None)
+    publisher = hub._BatchPublisher(redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1))
+    for _ in range(20):  # twenty flushes while Redis is down
+        publisher._send([(1, "reply.delta", "{}")])
+    failures = [r for r in caplog.records if "Could not publish" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].exc_info
