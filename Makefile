@@ -62,7 +62,8 @@ test-postgres: install
 	# pytest-django creates test_<name> and drops it afterwards: a throwaway database.
 	DATABASE_URL=$(PG_URL)/chatbot_ci_$$$$ python -m pytest -m "not browser"
 
-test-browser: install
+# The accessibility tests inject axe-core from widget/node_modules.
+test-browser: install widget/node_modules/.installed
 	@test -x $(CHROMIUM) || { echo "Headless Chromium is needed at $(CHROMIUM): apt-get install -y chromium"; exit 1; }
 	DATABASE_URL= CHROMIUM=$(CHROMIUM) python -m pytest -m browser tests/browser tests/security
 

@@ -1,23 +1,44 @@
 """How well the built-in assistant answers: the share of questions it gets right, and
 its time per answer.
 
-    python bench/assistant_eval.py                 # regression set, demo shops in a temp SQLite DB
-    python bench/assistant_eval.py --set heldout   # the held-out set over two unseen shops
-    python bench/assistant_eval.py --set all       # both
-    python bench/assistant_eval.py --bitext        # also the Bitext utterances
-    python bench/assistant_eval.py --configured-db # use DATABASE_URL as it is (demo loaded)
-    python bench/assistant_eval.py -v              # print every failure
+    python bench/assistant_eval.py                      # every set below except Bitext
+    python bench/assistant_eval.py --set regression     # one set (repeatable)
+    python bench/assistant_eval.py --bitext             # also the Bitext test and build splits
+    python bench/assistant_eval.py --configured-db      # use DATABASE_URL as it is (demo and
+                                                        # generated shops already imported)
+    python bench/assistant_eval.py -v                   # print the failures of the tuning sets
 
-The regression set (tests/assistant/eval_set.jsonl, the demo shops) and the held-out set
-(tests/assistant/heldout_set.jsonl, two invented shops in tests/assistant/heldout_shops.py
-served from memory, never tuned on) hold one question per line with its expectations:
-intent (or a list of acceptable ones), skus_any (one of them is shown), first_in (the
-first card is one of them), forbid_skus, skus_none, handoff, contains / not_contains
-(substrings of the reply). A line may carry ``before`` (earlier shopper messages, asked
-first in the same conversation) and ``action`` (the quick-reply action the message was
-sent with; its label is the message). It
-prints "passed/total = score" and p50/p95 per answer (the index is built first, so index
-building is not counted: bench/assistant_latency.py measures it).
+The sets (tests/assistant/):
+
+- ``regression``: eval_set.jsonl, 83 questions over the demo shops (the set the assistant
+  was first built against).
+- ``heldout``: heldout_set.jsonl, 62 questions over two invented shops in heldout_shops.py,
+  served from memory.
+- ``generated``: generated_set.jsonl, the tuning two thirds of the Step 11 questions over
+  the demo shops and four shops made by tests/assistant/shopgen.py and imported through
+  ``manage.py import_catalog`` (what a shop owner's CSV produces).
+- ``heldout2``: heldout2_set.jsonl, the held-out third of those questions, never tuned on.
+- ``multiturn`` / ``multiturn-heldout``: multiturn_set.jsonl / multiturn_heldout_set.jsonl,
+  conversations (two thirds / one third) run through the HTTP API against a live server
+  (tests.support.live.LiveSite: uvicorn on the same database), as a browser does: the
+  guest session cookie and CSRF token, POST /api/chatbot/stream-message, the answer read
+  from the SSE events route (``reply.done``); a ``tap`` turn taps the chip with that label
+  from the previous answer (and fails if it was not offered). Time per answer is from the
+  POST to ``reply.done``.
+
+A single-question line holds one question with its expectations: intent (or a list of
+acceptable ones), skus_any (one of them is shown), first_in (the first card is one of
+them), forbid_skus, skus_none, handoff, contains / not_contains (substrings of the reply).
+It may carry ``before`` (earlier shopper messages, asked first in the same conversation)
+and ``action`` (the quick-reply action the message was sent with; its label is the
+message). A conversation line holds ``turns``, each a ``message`` or a ``tap`` with the
+same expectations plus chips_include / chips_exclude (chip labels offered). Every SKU an
+expectation names must exist in its shop (checked before the run).
+
+Each set prints "passed/total = score" and p50/p95 per answer (each shop's index is built
+first, so index building is not counted: bench/assistant_latency.py measures it). The
+failures of the held-out sets are never printed, even with -v: they are not to be tuned
+on.
 
 With --bitext it then asks every Bitext customer-support utterance of split=test and
 split=build (../shared/datasets/bitext-customer-support/utterances.csv) as a guest of
@@ -38,15 +59,27 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-EVAL_SET = ROOT / "tests" / "assistant" / "eval_set.jsonl"
-HELDOUT_SET = ROOT / "tests" / "assistant" / "heldout_set.jsonl"
+SETS_DIR = ROOT / "tests" / "assistant"
+EVAL_SET = SETS_DIR / "eval_set.jsonl"
+HELDOUT_SET = SETS_DIR / "heldout_set.jsonl"
+# name -> (file, in-memory held-out shops?, conversations over HTTP?, held out?)
+SETS: dict[str, tuple[Path, bool, bool, bool]] = {
+    "regression": (EVAL_SET, False, False, False),
+    "heldout": (HELDOUT_SET, True, False, True),
+    "generated": (SETS_DIR / "generated_set.jsonl", False, False, False),
+    "heldout2": (SETS_DIR / "heldout2_set.jsonl", False, False, True),
+    "multiturn": (SETS_DIR / "multiturn_set.jsonl", False, True, False),
+    "multiturn-heldout": (SETS_DIR / "multiturn_heldout_set.jsonl", False, True, True),
+}
 BITEXT = Path(__file__).resolve().parents[2] / "shared/datasets/bitext-customer-support/utterances.csv"
 
 # Bitext intent -> acceptable (intents, handoff required?) of the assistant.
@@ -77,6 +110,9 @@ def setup(configured_db: bool) -> None:
 
         call_command("migrate", verbosity=0)
         call_command("load_demo", verbosity=0, stdout=io.StringIO())
+        from tests.assistant.shopgen import import_shops
+
+        import_shops(Path(tmp) / "catalogs")  # through manage.py import_catalog
 
 
 def heldout_adapter():
@@ -178,9 +214,47 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
+def load(name: str) -> list[dict[str, Any]]:
+    path = SETS[name][0]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _named_skus(expect: dict[str, Any]) -> set[str]:
+    # forbid_skus may name another shop's products on purpose (no cross-shop leaks).
+    return {sku for key in ("skus_any", "first_in") for sku in expect.get(key, ())}
+
+
+def check_skus_exist(name: str, items: list[dict[str, Any]], adapter=None) -> None:
+    """Every SKU an expectation names is in its shop: a typo would make a line pass or
+    fail for nothing."""
+    from chatbot.adapters import get_adapter
+
+    adapter = adapter or get_adapter()
+    known: dict[str, set[str]] = {}
+    for item in items:
+        shop = item["shop"]
+        if shop not in known:
+            known[shop] = {p.sku for p in adapter.list_products(shop)}
+        expects = [turn["expect"] for turn in item["turns"]] if "turns" in item else [item["expect"]]
+        missing = set().union(*(_named_skus(e) for e in expects)) - known[shop]
+        if missing:
+            raise SystemExit(f"{name} {item['id']}: no such SKU in {shop}: {sorted(missing)}")
+
+
+def report(name: str, passed: int, total: int, times: list[float], unit: str = "") -> float:
+    score = passed / total if total else 0.0
+    print(
+        f"{name} set: {passed}/{total}{unit} = {score:.1%}  "
+        f"p50 {statistics.median(times) * 1000:.1f} ms  p95 {percentile(times, 95) * 1000:.1f} ms per answer"
+    )
+    return score
+
+
 def run_eval(verbose: bool, name: str = "regression") -> float:
-    path, adapter = (HELDOUT_SET, heldout_adapter()) if name == "heldout" else (EVAL_SET, None)
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    _path, memory, _http, held_out = SETS[name]
+    adapter = heldout_adapter() if memory else None
+    items = load(name)
+    check_skus_exist(name, items, adapter)
     for shop in {i["shop"] for i in items}:
         ask(shop, "warm up", adapter=adapter)  # index build is measured by assistant_latency.py, not here
     times: list[float] = []
@@ -190,14 +264,175 @@ def run_eval(verbose: bool, name: str = "regression") -> float:
         times.append(took)
         problems = check(item, final)
         passed += not problems
-        if problems and verbose:
+        if problems and verbose and not held_out:
             print(f"FAIL {item['id']} [{item['shop']}] {item['message']!r}: {'; '.join(problems)}")
             print(f"     -> {final.intent}: {final.text[:200]!r}")
-    score = passed / len(items)
-    print(
-        f"{name} set: {passed}/{len(items)} = {score:.1%}  "
-        f"p50 {statistics.median(times) * 1000:.1f} ms  p95 {percentile(times, 95) * 1000:.1f} ms per answer"
+    return report(name, passed, len(items), times)
+
+
+# --- conversations through the HTTP API ------------------------------------------------
+
+# The live server: every rate limit lifted (all turns come from one address and quickly),
+# the in-process event hub (no shared Redis), the built-in assistant.
+LIVE_ENV = {
+    "CHATBOT_ASSISTANT": "local",
+    "CHATBOT_RATE_LIMIT": "100000",
+    "CHATBOT_TOKEN_RATE_LIMIT": "100000",
+    "CHATBOT_ADDRESS_RATE_LIMIT": "100000",
+    "CHATBOT_ADDRESS_TOKEN_RATE_LIMIT": "100000",
+    "CHATBOT_NEW_CONVERSATIONS_PER_HOUR": "100000",
+    "REDIS_URL": "",
+    "LOG_LEVEL": "WARNING",
+    # A closed event stream is only noticed by the server at its next write: beat often,
+    # so each finished conversation frees its stream at once.
+    "CHATBOT_SSE_HEARTBEAT_SECONDS": "1",
+}
+
+
+def _as_final(message: dict[str, Any]):
+    """A wire Message (reply.done) as check() reads a FinalReply; the intent is not on the
+    wire, so it is read from the stored row."""
+    from chatbot.models import Message
+
+    row = Message.objects.filter(pk=message["id"]).only("intent").first()
+    return SimpleNamespace(
+        text=message.get("text", ""),
+        intent=row.intent if row else "",
+        handoff=bool(message.get("handoff")),
+        products=[SimpleNamespace(sku=card["sku"]) for card in message.get("products", [])],
+        chips=[chip["label"] for chip in message.get("quickReplies", [])],
+        chip_actions={chip["label"]: chip.get("action") for chip in message.get("quickReplies", [])},
     )
+
+
+def check_turn(turn: dict[str, Any], final) -> list[str]:
+    problems = check(turn, final)
+    expect = turn["expect"]
+    problems += [
+        f"no chip {c!r} in {final.chips}" for c in expect.get("chips_include", []) if c not in final.chips
+    ]
+    problems += [f"chip {c!r} offered" for c in expect.get("chips_exclude", []) if c in final.chips]
+    return problems
+
+
+def converse_in_process(conversation: dict[str, Any], adapter=None) -> list[list[str]]:
+    """A conversation asked in this process (state and history carried as the pipeline
+    carries them; a ``tap`` sends the offered chip's action): the problems of each turn.
+    The bench runs conversations over HTTP; this is for the pytest guard."""
+    from chatbot.vocabulary import quick_reply
+
+    state: dict[str, Any] = {}
+    history: list[tuple[str, str]] = []
+    offered: dict[str, Any] = {}
+    results = []
+    for turn in conversation["turns"]:
+        problems: list[str] = []
+        text, action = turn.get("message"), None
+        if "tap" in turn:
+            text = turn["tap"]
+            if text in offered:
+                action = offered[text]
+            else:
+                problems.append(f"chip {text!r} not offered (had {list(offered)})")
+        final, _ = ask(conversation["shop"], text, None, history, state, adapter=adapter, action=action)
+        history += [("shopper", text), ("assistant", final.text)]
+        chips = [quick_reply(option) for option in final.quick_replies]
+        offered = {chip.label: dict(chip.action) for chip in chips}
+        final_view = SimpleNamespace(
+            text=final.text,
+            intent=final.intent,
+            handoff=final.handoff,
+            products=final.products,
+            chips=list(offered),
+        )
+        results.append(problems + check_turn(turn, final_view))
+    return results
+
+
+class LiveConversation:
+    """One guest in a browser: session cookie, CSRF header, the event stream."""
+
+    def __init__(self, base: str, shop: str) -> None:
+        from tests.support.live import EventReader, Shopper
+
+        self.shopper = Shopper(base, shop)
+        self.shopper.token()  # makes the guest and the conversation, as the widget does
+        self.events = EventReader(f"{base}/api/chatbot/events?shop={shop}", session=self.shopper.session)
+        self.seen = 0
+
+    def send(self, text: str, action: dict[str, Any] | None) -> tuple[dict[str, Any], float]:
+        import uuid
+
+        body: dict[str, Any] = {"text": text, "clientMessageId": str(uuid.uuid4())}
+        if action is not None:
+            body["action"] = action
+        started = time.perf_counter()
+        response = self.shopper.post("/api/chatbot/stream-message", body)
+        if response.status_code != 202:
+            raise RuntimeError(f"stream-message {response.status_code}: {response.text[:300]}")
+        reply_id = response.json()["reply"]["id"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for event in self.events.events[self.seen :]:
+                message = (event.get("data") or {}).get("message") or {}
+                if event.get("event") in ("reply.done", "reply.failed") and message.get("id") == reply_id:
+                    took = time.perf_counter() - started
+                    self.seen = self.events.events.index(event) + 1
+                    return message, took
+            time.sleep(0.002)
+        raise RuntimeError(f"no reply.done for message {reply_id} within 30 s")
+
+    def close(self) -> None:
+        # Closing a streamed response waits for the reading thread's next chunk: let it
+        # finish in the background.
+        threading.Thread(target=self.events.close, daemon=True).start()
+
+
+def run_multiturn(verbose: bool, name: str, database_url: str) -> float:
+    from tests.support.live import LiveSite
+
+    _path, _memory, _http, held_out = SETS[name]
+    conversations = load(name)
+    check_skus_exist(name, conversations)
+    times: list[float] = []
+    passed = turns = whole = 0
+    with LiveSite(env=LIVE_ENV, database_url=database_url) as site:
+        base = site.start()
+        for shop in {c["shop"] for c in conversations}:  # build each shop's index first
+            warm = LiveConversation(base, shop)
+            warm.send("hello", None)
+            warm.close()
+        for conversation in conversations:
+            talk = LiveConversation(base, conversation["shop"])
+            previous = None
+            all_right = True
+            try:
+                for turn in conversation["turns"]:
+                    problems: list[str] = []
+                    text, action = turn.get("message"), None
+                    if "tap" in turn:
+                        text = turn["tap"]
+                        offered = previous.chip_actions if previous else {}
+                        if text in offered:
+                            action = offered[text]
+                        else:
+                            problems.append(f"chip {text!r} not offered (had {list(offered)})")
+                    message, took = talk.send(text, action)
+                    times.append(took)
+                    previous = _as_final(message)
+                    problems += check_turn(turn, previous)
+                    turns += 1
+                    passed += not problems
+                    all_right = all_right and not problems
+                    if problems and verbose and not held_out:
+                        where = f"{conversation['id']} [{conversation['shop']}]"
+                        print(f"FAIL {where} {text!r}: {'; '.join(problems)}")
+                        print(f"     -> {previous.intent}: {previous.text[:200]!r}")
+            finally:
+                talk.close()
+            whole += all_right
+    score = report(name, passed, turns, times, " turns")
+    print(f"  whole conversations right: {whole}/{len(conversations)}")
     return score
 
 
@@ -229,19 +464,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--configured-db", action="store_true", help="use DATABASE_URL (demo already loaded)")
+    parser.add_argument(
+        "--configured-db", action="store_true", help="use DATABASE_URL (demo and generated shops loaded)"
+    )
     parser.add_argument("--bitext", action="store_true", help="also score the Bitext utterances")
     parser.add_argument("--bitext-only", action="store_true")
     parser.add_argument(
-        "--set", choices=("regression", "heldout", "all"), default="regression", help="which eval set to run"
+        "--set",
+        action="append",
+        choices=(*SETS, "all", "single"),
+        help="which set(s) to run (default: all; single: every set but the conversations)",
     )
     parser.add_argument("--shop", action="append", help="shop(s) for the Bitext run (default: demo, demo-zh)")
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the failures of the tuning sets")
     args = parser.parse_args()
     setup(args.configured_db)
+    chosen = args.set or ["all"]
+    names = [n for n in SETS if n in chosen or "all" in chosen or ("single" in chosen and not SETS[n][2])]
     if not args.bitext_only:
-        for name in ("regression", "heldout") if args.set == "all" else (args.set,):
-            run_eval(args.verbose, name)
+        for name in names:
+            if SETS[name][2]:
+                run_multiturn(args.verbose, name, os.environ["DATABASE_URL"])
+            else:
+                run_eval(args.verbose, name)
     if args.bitext or args.bitext_only:
         for shop in args.shop or ["demo", "demo-zh"]:
             for split in ("test", "build"):

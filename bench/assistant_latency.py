@@ -3,13 +3,22 @@
     python bench/assistant_latency.py                      # SQLite and PostgreSQL
     python bench/assistant_latency.py --backend sqlite     # one backend
     python bench/assistant_latency.py --products 20000
+    python bench/assistant_latency.py --backend sqlite --embeddings   # + semantic retrieval
 
 Each backend runs in its own process (Django is set up once per process): a throwaway
 database (a temp SQLite file; on PostgreSQL a new database on
 postgres://postgres@127.0.0.1:5432, dropped afterwards), migrated, filled with an
 English (USD) and a Chinese (CNY) shop of N products each, then timed. The index build
 (first answer after a catalog change) is reported separately from the per-answer p50/p95,
-which include the adapter's catalog_version query on every answer. Target: p95 <= 30 ms.
+which include the adapter's catalog_version query on every answer. Target: p95 <= 30 ms
+(without embeddings, the default).
+
+``--embeddings`` then times the same answers again with ``CHATBOT_EMBEDDINGS_URL`` set to a
+local stand-in endpoint (tests/doubles/embeddings_double.py, 768-dimension vectors from a
+toy model) and prints how long the background embedding of the catalog took and the time
+added per answer: each answer asks for its question's vector afresh (one loopback HTTP
+request) and scores every product (one numpy matrix-vector product). A real model adds its own
+time per question on top (Ollama's nomic-embed-text: a few ms to tens of ms on a CPU).
 """
 
 from __future__ import annotations
@@ -131,7 +140,43 @@ def make_products(shop, count: int, chinese: bool, rng: random.Random):
     Product.objects.bulk_create(rows, batch_size=2000)
 
 
-def child(backend: str, count: int, rounds: int) -> dict:
+def time_with_embeddings(answer, adapter, slug: str, queries: list[str], rounds: int) -> dict:
+    """The same answers with semantic retrieval on, against the loopback stand-in."""
+    from django.test import override_settings
+
+    from chatbot.knowledge import embeddings
+    from chatbot.knowledge import index as knowledge_index
+    from tests.doubles.embeddings_double import EmbeddingsDouble
+
+    with (
+        EmbeddingsDouble(dimensions=768) as double,
+        override_settings(CHATBOT_EMBEDDINGS_URL=double.base_url, CHATBOT_EMBEDDINGS_MODEL="toy-768"),
+    ):
+        knowledge_index.clear_cache()
+        embeddings.reset()
+        started = time.perf_counter()
+        index = knowledge_index.shop_index(adapter, slug)  # starts the background embedding
+        deadline = started + 1800
+        while index.semantic.missing() and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        embedded = time.perf_counter() - started
+        catalog_requests = len(double.calls)
+        times = []
+        for _ in range(rounds):
+            for query in queries:
+                embeddings.forget_questions()  # every answer asks for its question's vector
+                times.append(answer(query))
+        times.sort()
+        knowledge_index.clear_cache()
+    return {
+        "catalog_embedded_s": round(embedded, 2),
+        "catalog_requests": catalog_requests,
+        "p50_ms": round(statistics.median(times) * 1000, 2),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))] * 1000, 2),
+    }
+
+
+def child(backend: str, count: int, rounds: int, with_embeddings: bool = False) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -188,10 +233,12 @@ def child(backend: str, count: int, rounds: int) -> dict:
             "p95_ms": round(times[int(0.95 * (len(times) - 1))] * 1000, 2),
             "max_ms": round(times[-1] * 1000, 2),
         }
+        if with_embeddings:
+            result[slug]["embeddings"] = time_with_embeddings(answer, adapter, slug, queries, rounds)
     return result
 
 
-def run_backend(backend: str, count: int, rounds: int) -> dict:
+def run_backend(backend: str, count: int, rounds: int, with_embeddings: bool = False) -> dict:
     env = dict(os.environ)
     cleanup = None
     if backend == "sqlite":
@@ -212,7 +259,17 @@ def run_backend(backend: str, count: int, rounds: int) -> dict:
 
     try:
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", backend, "--products", str(count), "--rounds", str(rounds)],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                backend,
+                "--products",
+                str(count),
+                "--rounds",
+                str(rounds),
+                *(["--embeddings"] if with_embeddings else []),
+            ],
             env=env,
             capture_output=True,
             text=True,
@@ -234,13 +291,16 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=10, help="passes over the query list")
+    parser.add_argument(
+        "--embeddings", action="store_true", help="also time answers with semantic retrieval (local stand-in)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.products, args.rounds)))
+        print(json.dumps(child(args.child, args.products, args.rounds, args.embeddings)))
         return
     for backend in args.backend or ["sqlite", "postgres"]:
-        result = run_backend(backend, args.products, args.rounds)
+        result = run_backend(backend, args.products, args.rounds, args.embeddings)
         for slug in ("bench-en", "bench-zh"):
             r = result[slug]
             print(
@@ -248,6 +308,14 @@ def main() -> None:
                 f"{r['first_answer_with_index_build_ms']:.0f} ms; {r['answers']} answers "
                 f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
             )
+            if "embeddings" in r:
+                e = r["embeddings"]
+                print(
+                    f"{'':8} {slug} with embeddings (stand-in, 768 dims): catalog embedded in "
+                    f"{e['catalog_embedded_s']:.1f} s ({e['catalog_requests']} requests); answers "
+                    f"p50 {e['p50_ms']:.1f} ms (+{e['p50_ms'] - r['p50_ms']:.1f}), "
+                    f"p95 {e['p95_ms']:.1f} ms (+{e['p95_ms'] - r['p95_ms']:.1f})"
+                )
 
 
 if __name__ == "__main__":

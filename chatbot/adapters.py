@@ -30,6 +30,13 @@ class ShopInfo:
 
 
 @dataclass(frozen=True)
+class CustomerInfo:
+    ref: str
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class ProductInfo:
     sku: str
     name: str
@@ -94,6 +101,15 @@ class ShopAdapter:
 
     def list_shop_ids(self) -> list[str]:
         raise NotImplementedError
+
+    def list_shops(self) -> list[ShopInfo]:
+        """Every shop the host has (admin offers them, so nobody types a slug). The default
+        asks ``get_shop`` per id; override it with one query if you have many shops."""
+        return [shop for shop in (self.get_shop(i) for i in self.list_shop_ids()) if shop is not None]
+
+    def describe_customer(self, customer_ref: str) -> CustomerInfo | None:
+        """Who a customer is, for staff in the inbox. The default knows nothing."""
+        return None
 
     def catalog_version(self, shop_id: str) -> str:
         """A cheap string that changes whenever the shop's products or FAQ change;

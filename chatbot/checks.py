@@ -19,6 +19,8 @@ command runs them). Stable ids, so a deployment can silence one on purpose with
 | chatbot.W006 | SESSION_COOKIE_HTTPONLY is False |
 | chatbot.W007 | CHATBOT_TRUSTED_PROXIES or CHATBOT_CLIENT_IP_HEADER set without the other |
 | chatbot.W008 | no chatbot.middleware.ChatErrorsMiddleware (pre-view errors would be HTML) |
+| chatbot.E010 | CHATBOT_ROLE is not shop, gateway or both |
+| chatbot.W010 | gateway assistant without CHATBOT_PUBLIC_URL or CHATBOT_WEBHOOK_SECRET (no tools) |
 """
 
 from __future__ import annotations
@@ -174,6 +176,26 @@ def check_assistants(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="chatbot.W003",
             )
         )
+
+    if str(cfg["CHATBOT_ROLE"] or "shop").strip().lower() not in conf.ROLES:
+        found.append(
+            Error(
+                f"CHATBOT_ROLE={cfg['CHATBOT_ROLE']!r} is not one of {', '.join(conf.ROLES)}.",
+                id="chatbot.E010",
+            )
+        )
+    elif conf.serves_shop() and conf.default_assistant_name() == "gateway":
+        lacking = [name for name in ("CHATBOT_PUBLIC_URL", "CHATBOT_WEBHOOK_SECRET") if not cfg[name]]
+        if lacking:
+            found.append(
+                Warning(
+                    f"The gateway assistant is in use without {' and '.join(lacking)}.",
+                    hint="The gateway asks this shop for catalog, FAQ and order results at "
+                    "CHATBOT_PUBLIC_URL + /api/chatbot/gateway-tools, signed with CHATBOT_WEBHOOK_SECRET; "
+                    "without them its model answers without the shop's data.",
+                    id="chatbot.W010",
+                )
+            )
 
     chosen = str(cfg["CHATBOT_ASSISTANT"] or "auto").lower()
     if chosen != "auto" and chosen not in ASSISTANT_CLASSES:

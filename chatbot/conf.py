@@ -22,7 +22,16 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_ASSISTANT": "auto",
     "CHATBOT_NODE_URL": "",
     "CHATBOT_SSO_SECRET": "",
+    # The shop side of the gateway's tool callbacks: the gateway signs them with it.
     "CHATBOT_WEBHOOK_SECRET": "",
+    # What this process serves: "shop" (the chat routes and widget), "gateway" (the AI
+    # service for many shops: /gateway/v1/chat) or "both".
+    "CHATBOT_ROLE": "shop",
+    # Gateway: the key the per-shop secrets are encrypted with ("" = derived from SECRET_KEY).
+    "CHATBOT_GATEWAY_KEY": "",
+    # Gateway: how long a shop may take to answer a tool callback before the model is told
+    # the tool is unavailable.
+    "CHATBOT_GATEWAY_TOOL_TIMEOUT_SECONDS": 5.0,
     "CHATBOT_SHOP_ADAPTER": "",
     # The site's public URL (https://shop.example.com), for the webhook bootstrap registers.
     "CHATBOT_PUBLIC_URL": "",
@@ -83,6 +92,16 @@ DEFAULTS: dict[str, Any] = {
     "OPENAI_BASE_URL": "",
     "OPENAI_API_KEY": "",
     "OPENAI_MODEL": "",
+    # Optional semantic retrieval (chatbot.knowledge.embeddings): an OpenAI-compatible
+    # embeddings API base with /v1 (Ollama: http://localhost:11434/v1); empty = BM25 only.
+    "CHATBOT_EMBEDDINGS_URL": "",
+    "CHATBOT_EMBEDDINGS_MODEL": "nomic-embed-text",
+    "CHATBOT_EMBEDDINGS_API_KEY": "",
+    # The question's embedding is on the reply path: wait this long, then rank by words.
+    "CHATBOT_EMBEDDINGS_TIMEOUT_SECONDS": 2.0,
+    # Cosine similarity from which a product that shares no word with the question is
+    # still shown. Scales differ between models: check a few questions (docs/assistants.md).
+    "CHATBOT_EMBEDDINGS_MIN_SIMILARITY": 0.5,
     "REDIS_URL": "",
     # Connections per process in each Redis pool (the cache's and the event hub's).
     "REDIS_MAX_CONNECTIONS": 50,
@@ -134,3 +153,24 @@ def default_assistant_name() -> str:
     if get("CHATBOT_NODE_URL"):
         return "gateway"
     return "local"
+
+
+ROLES = ("shop", "gateway", "both")
+
+
+def role() -> str:
+    """``CHATBOT_ROLE``: ``shop``, ``gateway`` or ``both``; anything else is refused."""
+    from .exceptions import ChatbotImproperlyConfigured
+
+    value = str(get("CHATBOT_ROLE") or "shop").strip().lower()
+    if value not in ROLES:
+        raise ChatbotImproperlyConfigured(f"CHATBOT_ROLE must be one of {', '.join(ROLES)}, not {value!r}.")
+    return value
+
+
+def serves_shop() -> bool:
+    return role() in ("shop", "both")
+
+
+def serves_gateway() -> bool:
+    return role() in ("gateway", "both")

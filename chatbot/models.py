@@ -6,9 +6,12 @@ depend on the host's models.
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .inbox.hours import validate_hours, validate_timezone
 
 ASSISTANT_CHOICES = [
     ("", _("Site default (CHATBOT_ASSISTANT)")),
@@ -44,7 +47,31 @@ class ShopChatSettings(models.Model):
         _("business hours"),
         max_length=120,
         blank=True,
-        help_text=_("Shown in the hand-off notice, e.g. Mon–Fri 9:00–18:00."),
+        validators=[validate_hours],
+        help_text=_(
+            "When staff answer, in the shop's timezone, e.g. Mon-Fri 09:00-18:00; Sat 10:00-14:00. "
+            "Outside these hours a shopper who asks for a person may leave an email address. "
+            "Empty: staff are reachable at any time."
+        ),
+    )
+    timezone = models.CharField(
+        _("timezone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text=_("The timezone of the business hours, e.g. Europe/Berlin or Asia/Shanghai."),
+    )
+    # A per-shop promise rather than a computed figure: it is what the shop wants to say,
+    # and a shop with few hand-offs has no meaningful average.
+    expected_wait_minutes = models.PositiveSmallIntegerField(
+        _("expected wait (minutes)"),
+        default=10,
+        help_text=_("Told to a shopper who asks for a person within business hours."),
+    )
+    staff_email = models.EmailField(
+        _("staff notification email"),
+        blank=True,
+        help_text=_("Told once per hand-off when a shopper is waiting for a person. Empty: no email."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +86,14 @@ class ShopChatSettings(models.Model):
 class Conversation(models.Model):
     """One conversation per shop and shopper."""
 
+    class State(models.TextChoices):
+        # Kept consistent with ``handoff_at`` by chatbot.inbox.states (the only writer):
+        # handoff_at is set exactly while the state is WAITING or STAFF.
+        ASSISTANT = "assistant", _("Assistant")
+        WAITING = "waiting", _("Waiting for staff")
+        STAFF = "staff", _("With staff")
+        CLOSED = "closed", _("Closed")
+
     shop_id = models.CharField(_("shop id"), max_length=50)
     chat_user_id = models.CharField(_("chat user id"), max_length=64)
     customer_ref = models.CharField(_("customer"), max_length=64, blank=True, null=True)
@@ -68,6 +103,11 @@ class Conversation(models.Model):
     assistant_state = models.JSONField(default=dict, blank=True)
     # Set when the shopper asked for a person; the assistant stays quiet until cleared.
     handoff_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ASSISTANT)
+    # Left by the shopper in the widget when nobody was in; staff answers are emailed to it.
+    contact_email = models.EmailField(_("shopper's email"), blank=True)
+    # When staff last read or answered it: shopper messages after this are unread.
+    staff_read_at = models.DateTimeField(_("read by staff at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,7 +119,10 @@ class Conversation(models.Model):
                 fields=["shop_id", "chat_user_id"], name="conversation_one_per_shop_and_shopper"
             ),
         ]
-        indexes = [models.Index(fields=["shop_id", "-updated_at"])]
+        indexes = [
+            models.Index(fields=["shop_id", "-updated_at"]),
+            models.Index(fields=["state", "shop_id"], name="conversation_state_shop"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.shop_id} · {self.display_name or self.chat_user_id}"
@@ -96,6 +139,14 @@ class Message(models.Model):
         ASSISTANT = "assistant", _("Assistant")
         STAFF = "staff", _("Staff")
         SYSTEM = "system", _("System")
+
+    class Notice(models.TextChoices):
+        # System messages the widget acts on (its footer, the email form).
+        NONE = "", _("None")
+        HANDOFF = "handoff", _("Waiting for staff")
+        AWAY = "away", _("Outside business hours")
+        BACK = "back", _("The assistant is back")
+        CLOSED = "closed", _("Closed by staff")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")  # a shopper's message, stored
@@ -122,6 +173,10 @@ class Message(models.Model):
     # The quick-reply action a shopper's message was sent with (a tapped chip), if any.
     action = models.JSONField(null=True, blank=True)
     handoff = models.BooleanField(default=False)
+    notice = models.CharField(_("notice"), max_length=10, choices=Notice.choices, blank=True, default="")
+    # For an assistant reply: it said it could not answer (no matching product, nothing in
+    # the shop's information, off topic). The shop's numbers list these questions.
+    declined = models.BooleanField(default=False)
     error_code = models.CharField(max_length=40, blank=True)
     # The id this message has on a remote engine (Stream), to update it in place.
     engine_message_id = models.CharField(max_length=80, blank=True)
@@ -149,6 +204,46 @@ class Message(models.Model):
         return f"{self.role}: {self.text[:40]}"
 
 
+class ConversationRating(models.Model):
+    """A shopper's rating of a conversation (CSAT), given in the widget once it ended.
+
+    One conversation can be rated again after a later exchange ends, so each rating is a
+    row; the numbers count every rating."""
+
+    # The usual CSAT scale: 1 (very unsatisfied) to 5 (very satisfied); 4 and 5 count as
+    # satisfied ("percentage positive").
+    MIN_SCORE, MAX_SCORE, POSITIVE_FROM = 1, 5, 4
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(MIN_SCORE), MaxValueValidator(MAX_SCORE)]
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+
+    def __str__(self) -> str:
+        return f"{self.conversation} · {self.score}/{self.MAX_SCORE}"
+
+    @property
+    def positive(self) -> bool:
+        return self.score >= self.POSITIVE_FROM
+
+
+class ShopNumbers(Conversation):
+    """No data of its own: gives the admin's Numbers page (``chatbot.admin_numbers``) its
+    place in the admin index and its view permission."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("numbers")
+        verbose_name_plural = _("numbers")
+
+
 class WebhookDelivery(models.Model):
     """Webhook ids already handled, so a retried delivery is processed once."""
 
@@ -162,3 +257,57 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type or 'webhook'} {self.webhook_id}"
+
+
+class StaffNote(models.Model):
+    """An internal note on a conversation: for staff only, never shown to the shopper and
+    never sent to any engine."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="staff_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class CannedReply(models.Model):
+    """A ready answer staff insert into the reply box, per shop."""
+
+    shop_id = models.CharField(_("shop id"), max_length=50, db_index=True)
+    title = models.CharField(_("title"), max_length=80)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["shop_id", "title"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} · {self.title}"
+
+
+class StaffShopAccess(models.Model):
+    """Which shops' conversations a staff user may see and answer (superusers: all)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_shops")
+    shop_id = models.CharField(_("shop id"), max_length=50)
+
+    class Meta:
+        verbose_name = _("staff shop access")
+        verbose_name_plural = _("staff shop access")
+        constraints = [models.UniqueConstraint(fields=["user", "shop_id"], name="staff_shop_access_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.shop_id}"
+
+
+# The gateway role's per-shop configuration lives beside its code; importing it here
+# registers it with the app.
+from .gateway.models import GatewayShop  # noqa: E402, F401

@@ -28,9 +28,9 @@ from .assistants import assistant_for_shop
 from .assistants.base import AssistantContext, AssistantError
 from .engines import get_engine
 from .engines.base import ReplyWriter
+from .inbox import states
 from .models import Conversation, Message
 from .offloop import in_thread
-from .shop_settings import settings_for_shop
 from .shops import shop_info
 from .stop import request_stop, stop_requested
 from .vocabulary import (
@@ -64,10 +64,9 @@ FALLBACK_TEXT = {
     "zh": "抱歉，我暂时无法回答。请稍后重试，或输入“转人工”联系客服。",
 }
 HANDOFF_NOTICE = {
-    "en": "A person from our team will take over here{hours}. The assistant is paused until then.",
-    "zh": "已为您转接人工客服{hours}，智能助手暂停回复。",
+    "en": "A person from our team will take over here. The assistant is paused until then.",
+    "zh": "已为您转接人工客服，智能助手暂停回复。",
 }
-HOURS = {"en": " (hours: {hours})", "zh": "（服务时间：{hours}）"}
 HANDOFF_PAUSED_TEXT = {
     "en": "Thanks — your message is with our team. A person will reply here.",
     "zh": "已收到，客服人员会在这里回复您。",
@@ -123,6 +122,7 @@ def receive_shopper_message(
             # The message is stored: the shopper sees it in history; the reply still runs.
             logger.exception("Could not deliver message %s to the engine", message.pk)
 
+    states.reopen_if_closed(conversation)
     if _assistant_paused(conversation):
         notice = _paused_notice(conversation, message)
         return message, notice, True
@@ -142,8 +142,7 @@ def _assistant_paused(conversation: Conversation) -> bool:
     )
     last_activity = max(conversation.handoff_at, last_staff) if last_staff else conversation.handoff_at
     if timezone.now() - last_activity > HANDOFF_PAUSE:
-        Conversation.objects.filter(pk=conversation.pk).update(handoff_at=None)
-        conversation.handoff_at = None
+        states.pause_expired(conversation)
         return False
     return True
 
@@ -151,7 +150,8 @@ def _assistant_paused(conversation: Conversation) -> bool:
 def _paused_notice(conversation: Conversation, message: Message) -> Message | None:
     """While handed off, acknowledge once per shopper burst so nobody talks to a wall."""
     last = conversation.messages.exclude(pk=message.pk).order_by("-created_at", "-id").first()
-    if last is not None and last.role == Message.Role.SYSTEM:
+    # An acknowledgement answers a shopper message (reply_to); a state notice does not.
+    if last is not None and last.role == Message.Role.SYSTEM and last.reply_to_id is not None:
         return None
     notice = Message.objects.create(
         conversation=conversation,
@@ -344,12 +344,16 @@ async def run_reply(reply_id: int) -> None:
     reply.products = [card.as_dict() for card in (final.products or cards)]
     reply.quick_replies = quick_replies_json(final.quick_replies or options)
     reply.handoff = final.handoff or handoff
+    reply.declined = final.declined
     reply.status = Message.Status.STOPPED if stopped else Message.Status.DONE
     await in_thread(_save_finished, reply, conversation, context)
     try:
         await say("finish", final, stopped=stopped)
     except Exception:
         logger.exception("Engine could not finish reply %s", reply_id)
+    if reply.handoff:
+        # After the reply's own end, so the notice (hours, wait or the email form) follows it.
+        await in_thread(states.hand_off, conversation)
 
 
 # A returning visitor's page connects before the chat is opened only while a reply is in
@@ -394,6 +398,7 @@ def _save_finished(reply: Message, conversation: Conversation, context: Assistan
             "products",
             "quick_replies",
             "handoff",
+            "declined",
             "status",
             "lease_owner",
             "lease_until",
@@ -403,14 +408,12 @@ def _save_finished(reply: Message, conversation: Conversation, context: Assistan
     if context is not None:
         _save_state(conversation, context)
     activity.clear_active(conversation)
-    if reply.handoff:
-        Conversation.objects.filter(pk=conversation.pk).update(handoff_at=timezone.now())
-        activity.handed_off(conversation)  # staff may answer within the hour: keep the stream
 
 
 def handoff_notice(shop_id: str, language: str) -> str:
-    hours = settings_for_shop(shop_id).business_hours
-    return HANDOFF_NOTICE[language].format(hours=HOURS[language].format(hours=hours) if hours else "")
+    # The hours and the expected wait follow in the hand-off's own system message
+    # (chatbot.inbox.states.hand_off); this note under the reply says only what happens.
+    return HANDOFF_NOTICE[language]
 
 
 def _save_state(conversation: Conversation, context: AssistantContext) -> None:

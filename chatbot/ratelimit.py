@@ -53,7 +53,8 @@ def enforce(scope: str, visitor_key: str, *, limit: int | None = None, window: i
 
 
 def enforce_route(request: HttpRequest, scope: str, identity_key: str) -> None:
-    """The per-address and per-identity limits of one route ("token", "message", "stop")."""
+    """The per-address and per-identity limits of one route ("token", "message", "stop",
+    "rating")."""
     token = scope == "token"
     address_limit = conf.get("CHATBOT_ADDRESS_TOKEN_RATE_LIMIT" if token else "CHATBOT_ADDRESS_RATE_LIMIT")
     enforce(f"{scope}:address", client_address(request), limit=int(address_limit))

@@ -98,6 +98,11 @@ class MessageRequestSerializer(serializers.Serializer):
         return value
 
 
+class ContactEmailSerializer(serializers.Serializer):
+    shop = ShopField()
+    email = serializers.EmailField(max_length=254)
+
+
 class StopRequestSerializer(serializers.Serializer):
     shop = ShopField()
     messageId = serializers.IntegerField(min_value=1)
@@ -105,3 +110,14 @@ class StopRequestSerializer(serializers.Serializer):
 
 def max_message_chars() -> int:
     return int(conf.get("CHATBOT_MAX_MESSAGE_CHARS"))
+
+
+class RatingRequestSerializer(serializers.Serializer):
+    """A shopper's rating of their conversation (CSAT): 1 (very unsatisfied) to 5 (very
+    satisfied), an optional comment. ``conversationId`` is optional and only checked: the
+    conversation is always the shopper's own, from the session."""
+
+    shop = ShopField()
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = ShopperTextField(required=False, allow_blank=True, max_length=1000)
+    conversationId = serializers.IntegerField(required=False, min_value=1)

@@ -128,8 +128,13 @@ def _move_messages(guest: Conversation, target: Conversation) -> None:
     guest.messages.update(conversation=target)
     fields = ["updated_at"]
     if guest.handoff_at and (target.handoff_at is None or guest.handoff_at > target.handoff_at):
+        # The guest's hand-off carries over with its state (they agree: chatbot.inbox.states).
         target.handoff_at = guest.handoff_at
-        fields.append("handoff_at")
+        target.state = guest.state
+        fields += ["handoff_at", "state"]
+    if guest.contact_email and not target.contact_email:
+        target.contact_email = guest.contact_email
+        fields.append("contact_email")
     target.save(update_fields=fields)
     guest.delete()
 

@@ -107,9 +107,10 @@ def _category_matches(index: ShopIndex, category: str) -> set[str]:
 
 def _is_relevant(hit: Hit, concepts: int, lenient: bool) -> bool:
     """Most of what the shopper named is in the product (half, if they clearly shop or a
-    word is in its name): one stray description word is not a match."""
-    if concepts == 0:
-        return True
+    word is in its name): one stray description word is not a match. With embeddings, a
+    product among the closest in meaning is relevant too."""
+    if concepts == 0 or hit.semantic:
+        return True  # a semantic hit is among the products most similar in meaning
     share = hit.matched / concepts
     return share > 0.5 or (share >= 0.5 and (lenient or hit.name_matched > 0))
 
@@ -139,7 +140,7 @@ def find_products(
         return [], len(concepts)
     if concepts:
         if hits is None:
-            hits = index.product_index.search(concepts)
+            hits = index.search_products(concepts, clean(text, _QUERY_CHARS))
         wanted = required_count(concepts)
         hits = [h for h in hits if _is_relevant(h, wanted, lenient)]
         if any(h.matched == wanted for h in hits):
@@ -272,10 +273,12 @@ def faq_matches(index: ShopIndex, query: str, topic: str | None = None, limit: i
     # A word only one or two entries have (a destination, "cost", a payment brand)
     # decides between entries of one topic ("how long to Mexico" -> the Mexico entry).
     distinctive = _distinctive_docs(index, query)
+    asked = _facets(query, answer=False)
     ranked = sorted(
         pool,
         key=lambda doc: (
             -sum(doc in docs for docs in distinctive),
+            -_facet_fit(asked, index.faq[doc].answer),
             doc not in on_topic,
             -user_score.get(doc, 0.0),
             -topic_score.get(doc, 0.0),
@@ -283,6 +286,44 @@ def faq_matches(index: ShopIndex, query: str, topic: str | None = None, limit: i
     )
     ordered = list(dict.fromkeys(ranked + [hit.doc for hit in user_hits]))
     return [index.faq[doc] for doc in ordered[:limit]]
+
+
+# Cost or time: what a shipping/refund question asks, and what an answer states. "How
+# fast is express?" wants the entry that gives days, "is express expensive?" the one that
+# gives prices, when one topic has both (docs/assistants.md, "FAQ by content").
+_ASKS_TIME = re.compile(
+    r"\b(?:how long|how fast|how quick(?:ly)?|how soon|when|arrive|arrives|take|takes|days?|weeks?)\b"
+    r"|多久|几天|多长时间|什么时候|何时|多快|到账|送达|能到|收到",
+    re.I,
+)
+_ASKS_COST = re.compile(
+    r"\b(?:cost|costs|how much|price|prices|fee|fees|charge|charges|expensive|cheap|free)\b"
+    r"|多少钱|运费|费用|收费|几块|贵|便宜|包邮|加多少|多少",
+    re.I,
+)
+_STATES_TIME = re.compile(
+    r"\d\s*(?:-\s*\d+\s*)?(?:business |working )?(?:days?|hours?|weeks?)\b|next (?:working |business )?day"
+    r"|\d\s*(?:-\s*\d+\s*)?(?:个)?(?:工作日|天|小时|周)|次日|当天|隔日",
+    re.I,
+)
+_STATES_COST = re.compile(r"[$£€¥]\s?\d|\d\s*(?:元|块|usd|eur|gbp|dollars?)|\bfree\b|包邮|免运费", re.I)
+
+
+def _facets(text: str, *, answer: bool) -> set[str]:
+    time, cost = (_STATES_TIME, _STATES_COST) if answer else (_ASKS_TIME, _ASKS_COST)
+    return {name for name, pattern in (("time", time), ("cost", cost)) if pattern.search(text)}
+
+
+def _facet_fit(asked: set[str], answer: str) -> float:
+    """1 when the answer states just what was asked (cost or time), 0.5 when it states
+    that and the other, 0 when it does not; 0 for every entry when the question asks
+    both or neither."""
+    if len(asked) != 1:
+        return 0.0
+    stated = _facets(answer, answer=True)
+    if not asked <= stated:
+        return 0.0
+    return 1.0 if stated == asked else 0.5
 
 
 def faq_answers(index: ShopIndex, query: str, topic: str | None = None) -> list[FaqInfo]:

@@ -36,11 +36,15 @@ from .exceptions import (
     shutting_down,
 )
 from .identity import Identity, identify
+from .inbox import states
+from .inbox.hours import describe as describe_hours
 from .jsonbody import ChatJSONParser
-from .models import Conversation, Message
+from .models import Conversation, ConversationRating, Message
 from .pipeline import receive_shopper_message, request_stop
 from .serializers import (
+    ContactEmailSerializer,
     MessageRequestSerializer,
+    RatingRequestSerializer,
     StopRequestSerializer,
     TokenRequestSerializer,
     max_message_chars,
@@ -280,6 +284,72 @@ class StopView(ChatAPIView):
         return Response({"status": "stopping", "messageId": reply.pk}, status=status.HTTP_202_ACCEPTED)
 
 
+class ContactEmailView(ChatAPIView):
+    """``POST /api/chatbot/contact-email`` — outside business hours, the shopper waiting for
+    a person leaves an email address; staff answers are sent there too."""
+
+    @documented(request=ContactEmailSerializer, responses={200: dict, 400: dict, 409: dict})
+    def post(self, request: Request) -> Response:
+        body = ContactEmailSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ratelimit.enforce_route(request._request, "message", self.identity.shopper.chat_user_id)
+        conversation = self.conversation(create=False)
+        if conversation is None or conversation.state not in states.HANDED_OFF:
+            raise ApiError(409, "not_waiting", "Nobody from the team is being waited for in this chat.")
+        states.leave_email(conversation, body.validated_data["email"])
+        return Response({"contactEmail": conversation.contact_email})
+
+
+class RatingView(ChatAPIView):
+    """``POST /api/chatbot/rating`` — the shopper rates their own conversation once it
+    was answered. Rating again before the next answer changes that rating (a second click,
+    or the comment added after the score), so one exchange counts once."""
+
+    @documented(
+        request=RatingRequestSerializer, responses={201: dict, 200: dict, 400: dict, 404: dict, 409: dict}
+    )
+    def post(self, request: Request) -> Response:
+        body = RatingRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ratelimit.enforce_route(request._request, "rating", self.identity.shopper.chat_user_id)
+        conversation = self.conversation(create=False)
+        claimed = body.validated_data.get("conversationId")
+        if conversation is None or (claimed is not None and claimed != conversation.pk):
+            raise ApiError(404, "not_found", "No such conversation of yours.")
+        answered = (
+            conversation.messages.filter(
+                role__in=[Message.Role.ASSISTANT, Message.Role.STAFF], status=Message.Status.DONE
+            )
+            .order_by("-created_at", "-id")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if answered is None:
+            raise ApiError(409, "nothing_to_rate", "Nobody has answered in this conversation yet.")
+        score = body.validated_data["score"]
+        comment = body.validated_data.get("comment", "").strip()
+        rating = conversation.ratings.filter(created_at__gte=answered).order_by("-created_at", "-id").first()
+        created = rating is None
+        if rating is None:
+            rating = ConversationRating.objects.create(
+                conversation=conversation, score=score, comment=comment
+            )
+        else:
+            rating.score = score
+            rating.comment = comment or rating.comment
+            rating.save(update_fields=["score", "comment"])
+        answer = {
+            "rating": {
+                "id": rating.pk,
+                "conversationId": conversation.pk,
+                "score": rating.score,
+                "comment": rating.comment,
+                "createdAt": rating.created_at.isoformat(),
+            }
+        }
+        return Response(answer, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
 class HistoryView(ChatAPIView):
     """``GET /api/chatbot/history`` — the shopper's own conversation, oldest first."""
 
@@ -298,7 +368,7 @@ class HistoryView(ChatAPIView):
             "conversation": None,
             "messages": [],
             "welcome": chat.welcome_message,
-            "businessHours": chat.business_hours,
+            "businessHours": describe_hours(chat.business_hours, self.shop.language),
         }
         if conversation is None:
             return Response(answer)
@@ -315,6 +385,8 @@ class HistoryView(ChatAPIView):
             "id": conversation.pk,
             "channel": conversation.channel_id,
             "handoff": conversation.handoff_at is not None,
+            "state": conversation.state,
+            "contactEmail": conversation.contact_email,
         }
         answer["messages"] = [message_json(m) for m in reversed(messages)]
         return Response(answer)

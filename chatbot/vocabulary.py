@@ -143,6 +143,9 @@ class FinalReply:
     products: tuple[ProductCard, ...] = ()
     quick_replies: tuple[QuickReplyOption, ...] = ()
     handoff: bool = False
+    # The assistant said it could not answer (nothing matched, not in the shop's
+    # information): the shop's numbers list these questions (chatbot.stats).
+    declined: bool = False
 
 
 AssistantEvent = Thinking | TextDelta | ProductCards | QuickReplies | HandoffRequested | FinalReply

@@ -25,4 +25,6 @@ def message_json(message: Message) -> dict[str, Any]:
         "quickReplies": quick_replies_json(message.quick_replies),
         "action": message.action,
         "handoff": message.handoff,
+        # A system message the widget acts on: handoff, away (the email form), back, closed.
+        "notice": message.notice or None,
     }

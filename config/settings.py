@@ -24,6 +24,17 @@ SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Mail (the chat's staff notifications and emailed staff answers): one URL, django-environ's
+# scheme — smtp://user:pass@host:587 (smtps:// for TLS), consolemail:// (the default: printed
+# to the server's log), filemail:///path/to/dir (one file per email; the browser tests read
+# them), memorymail://.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email.get("EMAIL_FILE_PATH") and not str(_email["EMAIL_FILE_PATH"]).startswith("/"):
+    # django-environ drops the leading slash of filemail:///abs/path.
+    _email["EMAIL_FILE_PATH"] = "/" + str(_email["EMAIL_FILE_PATH"])
+vars().update(_email)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="chat@localhost")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -15,7 +15,15 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 
-from chatbot.adapters import FaqInfo, OrderInfo, OrderLineInfo, ProductInfo, ShopAdapter, ShopInfo
+from chatbot.adapters import (
+    CustomerInfo,
+    FaqInfo,
+    OrderInfo,
+    OrderLineInfo,
+    ProductInfo,
+    ShopAdapter,
+    ShopInfo,
+)
 
 from .models import Category, FaqEntry, Order, Product, Shop
 from .resolver import resolve_shop, shop_by_slug
@@ -83,6 +91,27 @@ class StorefrontAdapter(ShopAdapter):
 
     def list_shop_ids(self) -> list[str]:
         return list(Shop.objects.order_by("slug").values_list("slug", flat=True))
+
+    def list_shops(self) -> list[ShopInfo]:
+        return [
+            ShopInfo(
+                id=shop.slug,
+                name=shop.name,
+                currency=shop.currency,
+                language=shop.language,
+                url=shop.get_absolute_url(),
+            )
+            for shop in Shop.objects.order_by("slug")
+        ]
+
+    def describe_customer(self, customer_ref: str) -> CustomerInfo | None:
+        pk = _customer_pk(customer_ref)
+        user = get_user_model().objects.filter(pk=pk).first() if pk is not None else None
+        if user is None:
+            return None
+        return CustomerInfo(
+            ref=customer_ref, name=user.get_full_name() or user.get_username(), email=user.email
+        )
 
     def catalog_version(self, shop_id: str) -> str:
         def stats(model: type[Product] | type[FaqEntry] | type[Category]) -> tuple[Subquery, Subquery]:

@@ -42,6 +42,21 @@ def _clear_cache():
     stop._here.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_offloop_threads():
+    """Each test gets its own threads for blocking steps: a pool thread keeps its database
+    connection object between calls, and one opened under a test with database access
+    would be checked (and refused by pytest-django) under the next test without it."""
+    yield
+    from chatbot import offloop
+
+    with offloop._pool_lock:
+        pools = list(offloop._pools.values())
+        offloop._pools.clear()
+    for executor in pools:
+        executor.shutdown(wait=True)
+
+
 @pytest.fixture
 def make_shop(db):
     from storefront.models import Shop

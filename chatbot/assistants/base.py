@@ -21,7 +21,7 @@ before ``areply`` existed). The base class derives the other:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,13 @@ class AssistantContext:
     # cancel upstream work; the pipeline stops forwarding and closes the reply generator
     # (so ``finally`` blocks run) whether or not the assistant noticed.
     stop_requested: Callable[[], bool] = field(default=lambda: False)
+    # Where the shop tools run. None: here, through ``adapter`` (a shop's own process).
+    # Set by the gateway role, whose shops are elsewhere: ``await remote_tools(name,
+    # arguments)`` asks the conversation's shop for the result (``chatbot.gateway``).
+    remote_tools: Callable[[str, Any], Awaitable[dict[str, Any]]] | None = None
+    # What the upstream reported using for this reply, when it does ("total_tokens"):
+    # the gateway role counts it per shop.
+    usage: dict[str, int] = field(default_factory=dict)
 
 
 class AssistantError(Exception):

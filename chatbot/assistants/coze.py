@@ -177,6 +177,7 @@ class CozeAssistant(RemoteAssistant):
                     elif kind == "conversation.chat.completed":
                         turn.finished = True
                         context.state.pop(STATE_CHAT, None)
+                        _add_usage(context, json_object(sse.data).get("usage"))
                     elif kind == "conversation.chat.failed":
                         raise self._stream_error(sse.data, "The Coze chat failed")
                     elif kind == "error":
@@ -206,8 +207,8 @@ class CozeAssistant(RemoteAssistant):
             outputs = []
             for call in tool_calls:
                 function = call.get("function") or {}
-                output, events_out = await in_thread(
-                    turn.bridge.run, str(function.get("name") or ""), function.get("arguments")
+                output, events_out = await turn.bridge.arun(
+                    str(function.get("name") or ""), function.get("arguments")
                 )
                 outputs.append({"tool_call_id": str(call.get("id") or ""), "output": output})
                 for event in events_out:
@@ -501,3 +502,9 @@ def _tool_calls(chat: dict[str, Any]) -> list[dict[str, Any]]:
     submit = action.get("submit_tool_outputs") or {} if isinstance(action, dict) else {}
     calls = submit.get("tool_calls") if isinstance(submit, dict) else None
     return [call for call in calls or [] if isinstance(call, dict)]
+
+
+def _add_usage(context: AssistantContext, usage: Any) -> None:
+    # Coze reports {"token_count", "output_count", "input_count"} per chat (one per tool round).
+    if isinstance(usage, dict) and isinstance(usage.get("token_count"), int):
+        context.usage["total_tokens"] = context.usage.get("total_tokens", 0) + usage["token_count"]

@@ -15,13 +15,21 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from typing import Any
 
 from .. import tools
 from ..adapters import FaqInfo, ProductInfo
 from ..knowledge import facts, intents
 from ..knowledge.index import Concept, Hit, ShopIndex, colour_terms, required_count, shop_index
-from ..knowledge.lexicon import ASPECTS, COLOURS, FACT_ASPECTS, NEEDS
+from ..knowledge.lexicon import (
+    ASPECTS,
+    COLOURS,
+    FACT_ASPECTS,
+    NEEDS,
+    ZH_PLURAL_REFERENCES,
+    ZH_REFERENCES,
+)
 from ..knowledge.phrases import colour_name, money, order_status_name, say, stock_state
 from ..knowledge.prices import PriceQuery, parse_prices
 from ..knowledge.text import chunk_for_streaming, cjk_runs, clean, detect_language, latin_words, stem
@@ -55,7 +63,10 @@ _UNIT = re.compile(r"^\d|^(?:cm|mm|kg|ml|xl|xs|oz|in)$")
 _FAQ_TOPICS = ("shipping", "refund", "payment", "contact", "warranty", "size_guide", "cancel")
 _COLOUR_WORDS = frozenset(word for words in COLOURS.values() for word in words)
 # Words that point at a shown product ("the second one") rather than name one.
-_POINTING_WORDS = frozenset({"first", "second", "third", "2nd", "3rd", "last", "other"})
+# Words that point back at what was shown ("它们多少钱"): never a thing to search for.
+_POINTING_WORDS = frozenset(
+    {"first", "second", "third", "2nd", "3rd", "last", "other", *ZH_REFERENCES, *ZH_PLURAL_REFERENCES}
+)
 # "which one is the cheapest?", "最便宜的是哪个": a question about the products shown.
 _WHICH = re.compile(r"\bwhich\b|哪", re.I)
 
@@ -71,6 +82,7 @@ class Answer:
     focus: list[str] = field(default_factory=list)  # SKUs a follow-up question may mean
     search: Search | None = None  # the product search this answer shows, for follow-ups
     topic: str = ""  # what the answer was about (an FAQ topic, "orders"…), for follow-ups
+    declined: bool = False  # "couldn't find that": counted as unanswered in chatbot.stats
 
 
 @dataclass(frozen=True)
@@ -154,7 +166,7 @@ class Turn:
     def hits(self) -> list[Hit]:
         """The product search for this message, run once however often it is needed."""
         if self._hits is None:
-            self._hits = self.index.product_index.search(self.concepts) if self.concepts else []
+            self._hits = self.index.search_products(self.concepts, self.exclusion.rest)
         return self._hits
 
     @property
@@ -244,6 +256,7 @@ class LocalShopAssistant(ShopAssistant):
             products=tuple(answer.cards),
             quick_replies=tuple(answer.quick_replies),
             handoff=answer.handoff,
+            declined=answer.declined or answer.intent == "out_of_scope",
         )
 
     def _remember(self, context: AssistantContext, answer: Answer) -> None:
@@ -311,7 +324,12 @@ class LocalShopAssistant(ShopAssistant):
                 number=number,
                 exclusion=exclusion,
                 fact_aspects=fact_aspects,
-                core_concepts=_without_fact_words(concepts, exclusion.rest) if fact_aspects else concepts,
+                # A count word ("一支", "两个") never names the product asked about.
+                core_concepts=[
+                    c for c in _without_fact_words(concepts, exclusion.rest) if not _QUANTITY.match(c.word)
+                ]
+                if fact_aspects
+                else concepts,
             )
         )
 
@@ -353,6 +371,8 @@ class LocalShopAssistant(ShopAssistant):
 
     def rule_policy_question(self, turn: Turn) -> Answer | None:
         topic = turn.topic
+        if topic == "shipping" and turn.number and intents.has_lettered_order_number(turn.text):
+            return None  # "has order IW 55012 shipped?" is about that order: its status
         if topic and turn.guess.strong and topic != "size_guide":
             return self._faq(turn, topic)
         return None
@@ -432,6 +452,39 @@ class LocalShopAssistant(ShopAssistant):
             return self._about(turn, earlier[:1])
         return self._about_several(turn, earlier[: self.max_results])
 
+    def rule_feature_of_earlier(self, turn: Turn) -> Answer | None:
+        """ "do they have a hood?", "how many pages?", "防水吗": a question about a feature
+        no product is named by, right after products were shown: each shown product with
+        the sentence of its description that mentions it."""
+        if not intents.is_question(turn.text) or not turn.concepts or turn.prices.has_limit:
+            return None
+        if turn.context.state.get("topic", "products") != "products":
+            return None
+        if any(h.name_matched for h in turn.hits[:6]) and intents.refers_back(turn.text) is None:
+            return None  # "how many pages has the cookbook?" names its product
+        earlier = self._earlier_products(turn)
+        words = [c.word for c in turn.concepts]
+        quoted = [(p, facts.sentence_mentioning(p.description, words)) for p in earlier[: self.max_results]]
+        if not any(sentence for _, sentence in quoted):
+            return None
+        if intents.refers_back(turn.text) == 0 and not intents.plural_reference(turn.text):
+            quoted = quoted[:1]
+        lines = []
+        for product, sentence in quoted:
+            line = self._line(turn, product)
+            if sentence:
+                line += (" — " if turn.lang == "en" else "：") + sentence
+            lines.append(line)
+        shown = [p for p, _ in quoted]
+        return Answer(
+            "\n".join(lines),
+            "product_question",
+            cards=[tools.product_card(p, turn.currency) for p in shown],
+            quick_replies=self._search_chips(turn, turn.last_search or Search(), shown),
+            focus=[p.sku for p in shown],
+            topic="products",
+        )
+
     def rule_about_named(self, turn: Turn) -> Answer | None:
         named = self._named_products(turn)
         if named and (turn.aspects or turn.fact_aspects) and not turn.prices.sort:
@@ -473,13 +526,51 @@ class LocalShopAssistant(ShopAssistant):
             return None
         return self._faq_entries(turn, [entry])
 
+    def rule_question_about_one(self, turn: Turn) -> Answer | None:
+        """ "is the pet tracker waterproof?", "what nib does the gold pen have?", "面膜一盒
+        几片": a question whose words name one product clearly and whose other words are in
+        a sentence of its description. That sentence is quoted; with none, it is a search."""
+        if not intents.is_question(turn.text) or turn.shopping or turn.prices.has_limit or turn.prices.sort:
+            return None
+        hits = [h for h in turn.hits[:6] if h.name_matched]
+        if not hits or (len(hits) > 1 and hits[1].name_matched >= hits[0].name_matched):
+            return None
+        product = turn.index.products[hits[0].doc]
+        quoted = facts.sentence_with_words(product.description, [c.word for c in turn.concepts], product.name)
+        if not quoted:
+            return None
+        fresh = turn.context.adapter.get_product(turn.context.shop.id, product.sku) or product
+        text = turn.say(
+            "about",
+            name=fresh.name,
+            price=turn.price(fresh),
+            stock=stock_state(fresh.stock, turn.lang),
+            facts=quoted,
+        )
+        return Answer(
+            text,
+            "product_question",
+            cards=[tools.product_card(fresh, turn.currency)],
+            quick_replies=[_faq_chip("shipping", turn.lang)],
+            focus=[fresh.sku],
+            search=Search(category=fresh.category) if fresh.category else None,
+            topic="products",
+        )
+
     def rule_product_search(self, turn: Turn) -> Answer | None:
         if self._named_products(turn) or (turn.concepts and self._matches(turn, lenient=turn.shopping)):
             return self._search(turn, turn.fresh_search())
         return None
 
     def rule_faq_fallback(self, turn: Turn) -> Answer | None:
+        # No product matched: a question whose words are mostly in an entry, its answer
+        # included ("可以用<a payment brand>吗", "开封后能用多久"), is answered by it.
         entry = self._faq_by_words(turn)
+        # Not a fact question whose product's name is half there ("电助力车充电要多久" and a
+        # shipping answer that mentions that bike's battery).
+        about_a_product = turn.fact_aspects and any(h.name_matched for h in turn.hits[:5])
+        if entry is None and intents.is_question(turn.text) and not about_a_product:
+            entry = self._faq_by_words(turn, share=0.5, anywhere=True)
         return self._faq_entries(turn, [entry]) if entry is not None else None
 
     def rule_browse(self, turn: Turn) -> Answer | None:
@@ -501,8 +592,23 @@ class LocalShopAssistant(ShopAssistant):
         # ("surfboards") a half match is a different product: "we have none" is honest.
         need = any(c.optional or c.word in NEEDS or stem(c.word) in NEEDS for c in turn.concepts)
         named_kind = any(h.name_matched for h in turn.hits[:5])
+        if named_kind and not need:
+            # "订一张机票", "一部电影": a quantity word never names a kind of product.
+            content = [c for c in turn.concepts if not _QUANTITY.match(c.word)]
+            named_kind = bool(content) and any(
+                h.name_matched for h in turn.index.product_index.search(content)[:5]
+            )
         if not (need or named_kind):
             return None
+        # A question half of whose words are an FAQ entry's question ("can I ask a vet
+        # about…?") is that entry, rather than products that half match it.
+        if intents.is_question(turn.text) and not turn.shopping:
+            entry = self._faq_by_words(turn, share=0.5, anywhere=False)
+            half = turn.index.faq_index.search(turn.concepts)
+            if entry is None and half and half[0].name_matched * 2 >= len(turn.concepts) >= 2:
+                entry = turn.index.faq[half[0].doc]
+            if entry is not None:
+                return self._faq_entries(turn, [entry])
         return self._closest(turn, turn.fresh_search())
 
     def rule_no_match(self, turn: Turn) -> Answer | None:
@@ -517,10 +623,12 @@ class LocalShopAssistant(ShopAssistant):
         rule_size_guide_question,
         rule_refine_earlier,
         rule_about_earlier,
+        rule_feature_of_earlier,
         rule_about_named,
         rule_weak_support_topic,
         rule_off_topic,
         rule_faq_words,
+        rule_question_about_one,
         rule_product_search,
         rule_faq_fallback,
         rule_browse,
@@ -609,6 +717,11 @@ class LocalShopAssistant(ShopAssistant):
                 changes[key] = _amount(action[key])
         if isinstance(action.get("category"), str) and action["category"]:
             changes["category"] = action["category"]
+            # "Similar ones in stock" after a product that is sold out: its own words would
+            # find only it again; then the category alone is what is similar.
+            probe = replace(search, **changes)
+            if search.words and not self._run(turn, probe, self._search_concepts(turn, probe)):
+                changes["words"] = ""
         return self._search(turn, replace(search, **changes))
 
     def _run(self, turn: Turn, search: Search, concepts: list[Concept]) -> list[ProductInfo]:
@@ -684,7 +797,16 @@ class LocalShopAssistant(ShopAssistant):
         chips = []
         if search.sort != "price_asc" and len({p.price for p in shown}) > 1:
             chips.append(QuickReply(say("qr_cheapest", lang), {"type": "refine", "sort": "price_asc"}))
-        if not search.in_stock and any(not p.in_stock for p in shown):
+        if not search.in_stock and shown and all(not p.in_stock for p in shown) and shown[0].category:
+            # Nothing shown is in stock: "in stock only" would empty the list; the same
+            # kind in stock is what helps.
+            chips.append(
+                QuickReply(
+                    say("qr_similar_in_stock", lang),
+                    {"type": "refine", "in_stock": True, "category": shown[0].category},
+                )
+            )
+        elif not search.in_stock and any(not p.in_stock for p in shown):
             chips.append(QuickReply(say("qr_in_stock", lang), {"type": "refine", "in_stock": True}))
         chips.append(_faq_chip("shipping", lang))
         return chips
@@ -695,7 +817,13 @@ class LocalShopAssistant(ShopAssistant):
         """Nothing fits the limits: say so, and name the nearest real product if the words
         alone match something, instead of showing what was not asked for."""
         lang = turn.lang
-        loose_search = Search(words=search.words, sort="price_asc", exclude_words=search.exclude_words)
+        # Only the limits are loosened: what the shopper ruled out stays out ("不要绿色的").
+        loose_search = Search(
+            words=search.words,
+            sort="price_asc",
+            exclude_words=search.exclude_words,
+            exclude_colours=search.exclude_colours,
+        )
         loose = self._run(turn, loose_search, concepts) if concepts else []
         if not concepts:
             found, _ = tools.find_products(turn.index, limit=20, sort="price_asc")
@@ -730,7 +858,7 @@ class LocalShopAssistant(ShopAssistant):
             for h in turn.hits[:20]
             if h.name_matched or h.matched >= max(1, required_count(turn.concepts) // 2)
         ]
-        products = [p for p in products if not _excluded(p, search)]
+        products = _kind_first([p for p in products if not _excluded(p, search)], turn.concepts)
         if search.max_price is not None or search.min_price is not None:
             low = search.min_price or Decimal(0)
             high = search.max_price or Decimal("1e12")
@@ -879,7 +1007,7 @@ class LocalShopAssistant(ShopAssistant):
         categories = sorted(turn.index.categories.values())[:4]
         # A category's name is the shopper's words for browsing it: an "ask" chip.
         chips = [QuickReply(c) for c in categories] or _menu(turn.lang)
-        return Answer(turn.say("no_match"), "product_search", quick_replies=chips)
+        return Answer(turn.say("no_match"), "product_search", quick_replies=chips, declined=True)
 
     # --- orders, policies, people ---------------------------------------------------------
 
@@ -945,7 +1073,9 @@ class LocalShopAssistant(ShopAssistant):
         lang = turn.lang
         entries = tools.faq_answers(turn.index, turn.text, topic)
         if not entries:
-            return Answer(turn.say("no_faq"), "faq", quick_replies=[_handoff_chip(lang)], topic=topic)
+            return Answer(
+                turn.say("no_faq"), "faq", quick_replies=[_handoff_chip(lang)], topic=topic, declined=True
+            )
         answer = self._faq_entries(turn, entries, topic)
         if topic == "refund" and turn.context.shopper.is_signed_in:
             answer.text = _join(lang, [answer.text, turn.say("ask_person")])
@@ -965,13 +1095,17 @@ class LocalShopAssistant(ShopAssistant):
             quick = [_handoff_chip(lang), *[c for c in quick if c.action.get("type") != "handoff"]]
         return Answer(text, "faq", quick_replies=quick[:4], topic=topic or "faq")
 
-    def _faq_by_words(self, turn: Turn) -> FaqInfo | None:
-        """An FAQ entry that most of the shopper's words appear in, for topics the word lists
-        do not know ("gift wrapping")."""
+    def _faq_by_words(self, turn: Turn, share: float = 0.5, anywhere: bool = False) -> FaqInfo | None:
+        """An FAQ entry that most of the shopper's words appear in (more than ``share`` of
+        them in its question; with ``anywhere``, at least ``share`` in its question or
+        answer), for topics the word lists do not know ("gift wrapping")."""
         # Every word counts here, gift words too ("gift cards").
         concepts = [replace(c, optional=False) for c in turn.concepts]
         hits = turn.index.faq_index.search(concepts)
-        if hits and hits[0].name_matched / len(turn.concepts) > 0.5:
+        if not hits or not turn.concepts:
+            return None
+        found = (hits[0].matched if anywhere else hits[0].name_matched) / len(turn.concepts)
+        if found > share or (anywhere and found >= share):
             return turn.index.faq[hits[0].doc]
         return None
 
@@ -1032,11 +1166,23 @@ def _colours(product: ProductInfo) -> list[str]:
     return [c.split(":", 1)[1] for c in colour_terms(text, latin_words(text))]
 
 
+_SAID_WITHOUT = re.compile(
+    r"\b(?:without|no|not|free of)\s+(?:an?\s+|the\s+|any\s+)?[a-z]+"
+    r"|(?:不带|无|没有|不含)[\u4e00-\u9fff]{1,3}",
+    re.I,
+)
+
+
+# A Chinese count and measure word ("一张", "两个", "一部"): how many, not what.
+_QUANTITY = re.compile(r"^[一二两三四五六七八九十几每半][\u4e00-\u9fff]?$")
+
+
 def _excluded(product: ProductInfo, search: Search) -> bool:
     """The product has what the shopper ruled out: a word ("without a hood" and a
     "Hooded" robe) or, in every colour it comes in, an excluded colour."""
     if search.exclude_words:
-        text = _product_text(product)
+        # "Fleece jumper, without a hood" does not have a hood; "不带兜帽" neither.
+        text = _SAID_WITHOUT.sub(" ", _product_text(product))
         stems = {stem(w) for w in latin_words(text)}
         if any(w in stems or (not w.isascii() and w in text) for w in search.exclude_words):
             return True
@@ -1084,6 +1230,12 @@ def _kind_first(products: list[ProductInfo], concepts: list[Concept]) -> list[Pr
 
     # No name says it ("普洱" and "2016 勐海熟普 357g 茶饼"): the catalog's own category does.
     kind = [p for p in products if is_kind(p)] or [p for p in products if in_kind_category(p)]
+    # "化妆刷" cut into 化妆 + 刷: a name that holds the shopper's Chinese words side by side
+    # is that kind, before the ones that hold only a piece ("化妆包").
+    joined = [a + b for a, b in pairwise(words) if not (a + b).isascii()]
+    whole = [p for p in products if any(j in p.name for j in joined)]
+    if whole:
+        kind = whole + [p for p in kind if p not in whole]
     if not kind:
         return products
     return kind + [p for p in products if p not in kind]

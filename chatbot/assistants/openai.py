@@ -31,7 +31,6 @@ import httpx
 
 from .. import conf
 from ..exceptions import ChatbotImproperlyConfigured
-from ..offloop import in_thread
 from ..sse import SSEEvent
 from ..vocabulary import AssistantEvent, FinalReply, ProductCards, TextDelta, Thinking
 from .base import AssistantContext
@@ -157,7 +156,7 @@ class OpenAIAssistant(RemoteAssistant):
             )
             yield Thinking()
             for index, call in enumerate(calls):
-                output, events = await in_thread(bridge.run, call.name, "".join(call.arguments))
+                output, events = await bridge.arun(call.name, "".join(call.arguments))
                 messages.append(
                     {"role": "tool", "tool_call_id": call.id or f"call_{index}", "content": output}
                 )
@@ -224,6 +223,7 @@ class OpenAIAssistant(RemoteAssistant):
                 if not isinstance(chunk, dict):
                     continue
                 self._raise_stream_error(chunk)
+                _add_usage(context, chunk.get("usage"))
                 for text in self._apply_chunk(chunk, current):
                     yield text
         if not current.done and current.finish_reason is None:
@@ -350,3 +350,10 @@ def _call_index(piece: dict[str, Any], current: _Round) -> int:
     if starts or not current.tool_calls:
         return len(current.tool_calls)
     return max(current.tool_calls)
+
+
+def _add_usage(context: AssistantContext, usage: Any) -> None:
+    # Servers that report usage put it on the last chunk (OpenAI with stream_options,
+    # vLLM, Ollama); one per model call, so a reply with tool rounds adds them up.
+    if isinstance(usage, dict) and isinstance(usage.get("total_tokens"), int):
+        context.usage["total_tokens"] = context.usage.get("total_tokens", 0) + usage["total_tokens"]

@@ -2,8 +2,9 @@
 model asks for, hand its output back as JSON text, and remember what it showed so the
 reply can carry product cards, the hand-off flag and an intent.
 
-``ShopToolBridge.run`` blocks (the shop adapter reads the database): async callers run it
-with ``await in_thread(bridge.run, name, arguments)``.
+``ShopToolBridge.arun`` is what async assistants await: the tool runs on the shared pool
+(the shop adapter reads the database), or, in the gateway role, in the conversation's
+shop through ``context.remote_tools``. ``run`` is the same, blocking, for local tools.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .. import tools
+from ..offloop import in_thread
 from ..vocabulary import AssistantEvent, HandoffRequested, ProductCard, ProductCards
 from .base import AssistantContext
 
@@ -38,16 +40,37 @@ class ShopToolBridge:
         """The tool's output as the JSON text to hand back to the model, and the events
         the widget should see. ``arguments`` is the model's JSON text (``run_tool``
         validates it and answers bad input with an error the model can read)."""
-        self.called.append(name)
+        return self.absorb(name, self._run_here(name, arguments))
+
+    async def arun(
+        self, name: str, arguments: str | Mapping[str, Any] | None
+    ) -> tuple[str, list[AssistantEvent]]:
+        """``run`` for async callers: on the pool, or in the shop across the gateway hop."""
+        if self.context.remote_tools is None:
+            return await in_thread(self.run, name, arguments)
         try:
-            result: Any = tools.run_tool(
+            result: Any = await self.context.remote_tools(
+                name, dict(arguments) if isinstance(arguments, Mapping) else arguments
+            )
+        except Exception:
+            logger.exception("Remote shop tool %s failed", name)
+            result = {"error": "tool_failed", "message": "This information is unavailable right now."}
+        return self.absorb(name, result)
+
+    def _run_here(self, name: str, arguments: str | Mapping[str, Any] | None) -> Any:
+        try:
+            return tools.run_tool(
                 name, dict(arguments) if isinstance(arguments, Mapping) else arguments, self.context
             )
         except Exception:
             # run_tool promises not to raise; should it anyway, the model is told and
             # answers without the tool rather than the reply failing.
             logger.exception("Shop tool %s failed", name)
-            result = {"error": "tool_failed", "message": "This information is unavailable right now."}
+            return {"error": "tool_failed", "message": "This information is unavailable right now."}
+
+    def absorb(self, name: str, result: Any) -> tuple[str, list[AssistantEvent]]:
+        """The tool's result as JSON text for the model, and the events it shows."""
+        self.called.append(name)
         events: list[AssistantEvent] = []
         if name in PRODUCT_TOOLS:
             cards = [

@@ -83,3 +83,15 @@ class ChatEngine:
         ``data`` is the ``session.ended`` payload. Engines whose widget learns it another
         way (Stream: the ``X-Chatbot-User`` header of the next route answer) do nothing."""
         return None
+
+    def export_conversation(self, conversation: Conversation) -> Any:
+        """The engine's own copy of this conversation for a shopper's data export
+        (``chatbot.shopper_data``), as JSON-ready data, or ``None`` when the engine keeps
+        none beyond the app's database (local)."""
+        return None
+
+    def delete_conversation(self, conversation: Conversation, *, last_of_shopper: bool) -> None:
+        """Erase the engine's copy of this conversation before the app deletes its rows.
+        ``last_of_shopper``: no other conversation of this chat user remains, so the
+        engine may erase the shopper's account with it. Default: nothing to erase."""
+        return None

@@ -87,3 +87,44 @@ def _stems(lowered: str) -> set[str]:
 def asked_aspects(fact_aspects: tuple[str, ...], word_aspects: tuple[str, ...]) -> tuple[str, ...]:
     """Every aspect a description sentence can answer, fact aspects first."""
     return tuple(dict.fromkeys([*fact_aspects, *(a for a in word_aspects if a in _WORD_ASPECTS)]))
+
+
+def sentence_with_words(description: str, words: list[str], name: str) -> str:
+    """The description's sentence that holds most of the shopper's words, those not in the
+    product's name counting most ("is the tracker *waterproof*?" -> "Waterproof to IP67.");
+    "" unless it holds a word beyond the name and, but for one, every word is in the name
+    or in it (the question is about this product and this sentence)."""
+    lowered_name = name.lower()
+    name_stems = {stem(w) for w in latin_words(lowered_name)}
+
+    def where(word: str, lowered: str, stems: set[str]) -> tuple[bool, bool]:
+        if word.isascii():
+            return stem(word) in stems, stem(word) in name_stems
+        # One Chinese character ("用", "克") is in too many sentences to tell.
+        return len(word) > 1 and word in lowered, word in lowered_name
+
+    best, best_score, best_covered = "", 0, 0
+    for sentence in sentences(description):
+        lowered = sentence.lower()
+        stems = _stems(lowered)
+        score = covered = 0
+        for word in words:
+            found, in_name = where(word, lowered, stems)
+            score += 3 if found and not in_name else 1 if found else 0
+            covered += found or in_name
+        if score > best_score:
+            best, best_score, best_covered = sentence, score, covered
+    if best_score < 3 or best_covered < max(2, len(words) - 1):
+        return ""
+    return best
+
+
+def sentence_mentioning(description: str, words: list[str]) -> str:
+    """The first sentence of the description that holds one of ``words`` ("do they have
+    a *hood*?"), or ""."""
+    for sentence in sentences(description):
+        lowered = sentence.lower()
+        stems = _stems(lowered)
+        if any((stem(w) in stems) if w.isascii() else (len(w) > 1 and w in lowered) for w in words):
+            return sentence
+    return ""

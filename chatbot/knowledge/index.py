@@ -9,6 +9,9 @@ twice, its description once). A query is a list of *concepts* (one per meaningfu
 each concept matches through its best alternative: the word itself, a close spelling
 from the shop's vocabulary (rapidfuzz) or, for Chinese words the catalog does not
 contain, their character bigrams and unigrams.
+
+With ``CHATBOT_EMBEDDINGS_URL`` set, :meth:`ShopIndex.search_products` fuses that ranking
+with embedding similarity (:mod:`chatbot.knowledge.embeddings`); without it, it is BM25's.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
+from . import embeddings
 from .lexicon import COLOURS, EN_STOPWORDS, NEEDS, RECIPIENT_WORDS, ZH_STOPWORDS
 from .text import cjk_grams, cjk_runs, cjk_words, ensure_jieba, latin_words, stem
 
@@ -86,6 +90,11 @@ class Hit:
     score: float
     matched: int  # concepts found anywhere in the document
     name_matched: int  # concepts found in the primary field (a product's name)
+    # With CHATBOT_EMBEDDINGS_URL (knowledge.embeddings): the question's cosine similarity
+    # to the product, and whether it is among the most similar, which makes it relevant
+    # even when it shares no word with the question.
+    similarity: float = 0.0
+    semantic: bool = False
 
 
 class BM25Index:
@@ -183,12 +192,21 @@ class ShopIndex:
     known_words: frozenset[str]  # the catalog's and FAQ's words
     product_words: frozenset[str]  # the products' words only
     topic_concepts: dict[str, list[Concept]] = field(default_factory=dict)  # see tools.faq_matches
+    semantic: embeddings.ProductVectors | None = None  # only with CHATBOT_EMBEDDINGS_URL
     _fuzzy: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _fuzzy_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def product_by_sku(self, sku: str) -> ProductInfo | None:
         pos = self.by_sku.get(sku.strip().upper())
         return None if pos is None else self.products[pos]
+
+    def search_products(self, concepts: list[Concept], text: str = "") -> list[Hit]:
+        """The products for a question: BM25 over its concepts, fused with the similarity
+        of ``text`` (default: the concepts' words) when embeddings are on."""
+        hits = self.product_index.search(concepts) if concepts else []
+        if self.semantic is None or not concepts:
+            return hits
+        return embeddings.fuse(self, hits, text or " ".join(c.word for c in concepts))
 
     def fuzzy(self, word: str) -> list[tuple[str, float]]:
         """Catalog words spelled like ``word`` ("jaket" -> "jacket"), with weights."""
@@ -342,6 +360,8 @@ def shop_index(adapter: ShopAdapter, shop_id: str) -> ShopIndex:
             if entry is not None and entry.version == version:
                 return entry
         entry = build_index(shop_id, version, adapter.list_products(shop_id), adapter.list_faq(shop_id))
+        if embeddings.enabled():
+            embeddings.attach(entry)  # vectors of unchanged products now, the rest in the background
         with _cache_lock:
             _cache[key] = entry
             _cache.move_to_end(key)

@@ -70,6 +70,10 @@ FAQ_TOPICS = frozenset({"shipping", "payment", "refund", "contact", "warranty", 
 _ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9$¥€£.-])#?([A-Za-z]{0,6}-?\d{3,}[A-Za-z0-9-]*)(?![A-Za-z0-9.])")
 # "BL 20417", "# NW 10042": a shop's letter prefix written apart from its digits. Only in
 # capitals ("under 200" is a price, "size 10" a size) and with at least four digits.
+# After the word "order" any case will do ("has order iw 55012 shipped?").
+_ORDER_WORD_NUMBER = re.compile(
+    r"(?:\border\b|订单|单号)\s*(?:number|no\.?|#)?\s*#?([A-Za-z]{1,5})[\s_]+(\d{4,})\b", re.I
+)
 _SPACED_ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9$¥€£.-])#?\s?([A-Z]{1,5})[\s_]+(\d{4,})(?![A-Za-z0-9.])")
 _EMOJI_OR_SYMBOL = re.compile(r"^[\W_]*$", re.UNICODE)
 _OFF_TOPIC_EN = frozenset(
@@ -150,7 +154,15 @@ _SUPPORT_PHRASES_EN: tuple[tuple[str, str], ...] = (
     ("deliver to", "shipping"),
     ("pay with", "payment"),
     ("pay by", "payment"),
+    ("send it back", "refund"),
+    ("send them back", "refund"),
+    ("send back", "refund"),
+    ("sent back", "refund"),
+    ("take it back", "refund"),
 )
+# "can you send bottled ink to France?": sending something to a named place asks about
+# destinations, whatever the thing is.
+_TO_A_PLACE = re.compile(r"\b(?:send|ship|deliver|post|mail)\b[^.?!]{0,40}?\bto\s+[A-Z][a-z]+")
 
 
 @dataclass(frozen=True)
@@ -242,6 +254,8 @@ def support_guess(
     for phrase, topic in _SUPPORT_PHRASES_EN:
         if phrase in lowered:
             note(topic, topic != "shipping" or phrase.endswith(" to"))
+    if _TO_A_PLACE.search(text):
+        note("shipping", True)
     if not found:
         return SupportGuess()
     latin = re.search(r"[a-z]{2,}", lowered) is not None
@@ -298,8 +312,16 @@ def _only(words: list[str], runs: list[str], en: frozenset[str], zh: tuple[str, 
     return hit
 
 
+# "Hi, I'm Jo", "hello, Maria here", "你好，我是小林": who is greeting is no question.
+_INTRODUCTION = re.compile(
+    r"\b(?:i'?m|i am|my name is|my name's|this is)\s+[a-z]+\b|\b[a-z]+\s+here\b"
+    r"|我(?:是|叫)[\u4e00-\u9fff]{1,3}?(?=[，,。.!！\s]|$)",
+    re.I,
+)
+
+
 def is_greeting(text: str) -> bool:
-    words, runs = _words_and_runs(text)
+    words, runs = _words_and_runs(_INTRODUCTION.sub(" ", text))
     return _only(words, runs, GREETINGS_EN, GREETINGS_ZH)
 
 
@@ -341,7 +363,11 @@ def refers_back(text: str) -> int | None:
 
 def has_shopping_cue(text: str) -> bool:
     lowered = text.lower()
-    return bool(set(latin_words(lowered)) & EN_SHOPPING_CUES) or any(c in lowered for c in ZH_SHOPPING_CUES)
+    cues = set(latin_words(lowered)) & EN_SHOPPING_CUES
+    if cues == {"have"} and re.search(r"\b(?:you|u|ya|y'all)\b", lowered) is None:
+        # "what nib does the pen have?" asks about a product; "do you have…?" shops.
+        cues = set()
+    return bool(cues) or any(c in lowered for c in ZH_SHOPPING_CUES)
 
 
 def is_off_topic(text: str) -> bool:
@@ -353,7 +379,7 @@ def is_off_topic(text: str) -> bool:
 def order_number(text: str) -> str | None:
     """An order number written in the message ("#1042", "NW-10023", "NW10023", "NW 10023",
     "order 00123842"). Spaced forms come back with a dash ("NW-10023")."""
-    spaced = _SPACED_ORDER_NUMBER.search(text)
+    spaced = _SPACED_ORDER_NUMBER.search(text) or _ORDER_WORD_NUMBER.search(text)
     if spaced:
         return f"{spaced.group(1)}-{spaced.group(2)}"
     for match in _ORDER_NUMBER.finditer(text):
@@ -371,6 +397,17 @@ def has_lettered_order_number(text: str) -> bool:
     "#BL20417"), which a bare figure ("20000毫安") is not."""
     number = order_number(text)
     return bool(number and re.match(r"[A-Za-z]{1,6}-?\d{3,}", number) and not re.match(r"^\d", number))
+
+
+_EN_QUESTION = re.compile(
+    r"\?\s*$|^(?:is|are|does|do|did|can|could|will|would|what|what's|how|which|has|have)\b", re.I
+)
+_ZH_QUESTION = re.compile(r"[吗么？?]\s*$|多少|几|多久|多大|多重|多长|什么|怎么|哪|是否|能不能")
+
+
+def is_question(text: str) -> bool:
+    """Worded as a question ("is it…?", "how many…", "…吗", "几片")."""
+    return bool(_EN_QUESTION.search(text.strip()) or _ZH_QUESTION.search(text))
 
 
 def plural_reference(text: str) -> bool:
@@ -393,7 +430,11 @@ def fact_aspects(text: str) -> tuple[str, ...]:
             found.append(aspect)
     # "the last one" is not a battery question; "how long does it last" is.
     only_last = stems & {"battery", "batteri", "charge", "charg", "rechargeable", "runtime"} == set()
-    if "battery" in found and only_last and not re.search(r"\bhow long\b|\blasts\b|[续航电池久]", lowered):
+    if (
+        "battery" in found
+        and only_last
+        and not re.search(r"\bhow long\b|\blasts\b|[续航电池久]|公里|多远", lowered)
+    ):
         found.remove("battery")
     return tuple(found)
 
@@ -417,6 +458,8 @@ _EN_NEGATION = re.compile(
 _ZH_NEGATION = re.compile(
     r"(?:不要|不想要|不是|除了|别|不带)([\u4e00-\u9fff]{1,4}?)(?:色的|色|的|之外|以外|款|吗|$)"
 )
+# "不要太贵的", "不要那么大的": a degree, not a thing to leave out.
+_ZH_NOT_A_THING = ("太", "很", "那么", "这么", "特别", "非常", "多", "了")
 _EN_NOT_EXCLUDABLE = frozenset(
     {"more", "less", "than", "longer", "too", "sure", "problem", "worries", "need"}
 )
@@ -438,7 +481,12 @@ def exclusions(text: str) -> Exclusion:
     for match in _ZH_NEGATION.finditer(text):
         phrase = match.group(1)
         named = {name for word, name in _COLOUR_WORDS.items() if not word.isascii() and word in phrase}
+        thing = re.sub("^[带有含]", "", phrase)
         if named:
             colours |= named
+            rest = rest.replace(match.group(0), " ")
+        elif len(thing) >= 2 and not thing.startswith(_ZH_NOT_A_THING):
+            # "不要带兜帽的外套": a feature ruled out, as "without a hood".
+            words.append(thing)
             rest = rest.replace(match.group(0), " ")
     return Exclusion(frozenset(colours), tuple(words), rest)

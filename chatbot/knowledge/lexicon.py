@@ -246,6 +246,9 @@ POLITE_FILLER_EN = frozenset(
         "oh",
         "now",
         "great",
+        "thats",
+        "needed",
+        "wanted",
     }
 )
 
@@ -330,7 +333,22 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
     "order_status": (
         frozenset({"track", "tracking", "eta", "whereabout", "whereabouts", "status"}),
         frozenset({"order", "orders", "purchase", "package", "parcel", "arrived"}),
-        ("订单", "物流", "到哪", "查单", "单号", "发货了", "快递到", "运单", "我的包裹", "包裹"),
+        (
+            "订单",
+            "物流",
+            "到哪",
+            "查单",
+            "单号",
+            "发货了",
+            "快递到",
+            "运单",
+            "我的包裹",
+            "包裹",
+            # The shopper's own parcel: "我的快递怎么还没到".
+            "我的快递",
+            "还没到",
+            "还没收到",
+        ),
     ),
     "cancel": (
         frozenset({"cancel", "cancellation", "cancelling", "canceling", "cancelled", "canceled", "cance"}),
@@ -351,6 +369,8 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
                 "return",
                 "returns",
                 "exchange",
+                "swap",
+                "swapping",
                 "moneyback",
             }
         ),
@@ -373,6 +393,13 @@ SUPPORT_TOPICS: dict[str, tuple[frozenset[str], frozenset[str], tuple[str, ...]]
             "换吗",
             "能换",
             "怎么换",
+            # "色号不合适想换一个": an exchange is a returns question.
+            "想换",
+            "换一个",
+            "换个",
+            "换大",
+            "换小",
+            "换一下",
         ),
     ),
     "shipping": (
@@ -475,17 +502,43 @@ TOPIC_QUERY: dict[str, str] = {
 FACT_ASPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "weight": (
         ("heavy", "weigh", "weight", "weighs", "lightweight", "kg", "grams"),
-        ("多重", "重量", "几斤", "多少斤", "多沉", "重吗", "轻吗", "分量"),
+        (
+            "多重",
+            "重量",
+            "几斤",
+            "多少斤",
+            "多沉",
+            "重吗",
+            "轻吗",
+            "分量",
+            "多少克",
+            "几克",
+            "多少公斤",
+            "几公斤",
+        ),
         r"\d\s*(?:kg|g|lbs?|oz|克|公斤|千克|斤)\b|weigh|重量|重\d|轻",
     ),
     "battery": (
         ("battery", "batteries", "charge", "charging", "rechargeable", "runtime", "last", "lasts"),
-        ("续航", "电池", "能用多久", "用多久", "多久", "充电", "充满", "待机", "多长时间"),
+        (
+            "续航",
+            "电池",
+            "能用多久",
+            "用多久",
+            "多久",
+            "充电",
+            "充满",
+            "待机",
+            "多长时间",
+            "多少公里",
+            "跑多远",
+            "骑多远",
+        ),
         r"battery|batteries|hours?\b|rechargeable|续航|电池|小时|毫安|mah",
     ),
     "capacity": (
         ("hold", "holds", "capacity", "litre", "litres", "liter", "liters", "volume", "cups"),
-        ("容量", "装多少", "能装", "多大容量", "毫升", "多少升"),
+        ("容量", "装多少", "能装", "多大容量", "毫升", "多少升", "几毫升", "几升"),
         r"\d\s*(?:l|ml|litres?|liters?|cups?|毫升|升|毫安时)\b|holds|capacity|容量",
     ),
     "care": (
@@ -546,6 +599,10 @@ NEEDS: dict[str, str] = {
     "music": "speaker headphone earphone audio",
     "office": "desk office work",
     "baby": "baby kid child",
+    "kid": "kid kids child children",
+    "kids": "kid kids child children",
+    "child": "kid kids child children",
+    "children": "kid kids child children",
     "怕冷": "保暖 暖 发热 加热 羊毛 冬天",
     "冷": "保暖 暖 发热 加热 冬天",
     "手冷": "暖手 保暖 发热",
@@ -577,6 +634,11 @@ NEEDS: dict[str, str] = {
     "长辈": "长辈 老人 父母",
     "女朋友": "女朋友 女生",
     "老婆": "女朋友 女生",
+    "孩子": "儿童 孩子 小孩 宝宝",
+    "小孩": "儿童 孩子 小孩 宝宝",
+    "宝宝": "儿童 孩子 小孩 宝宝 婴儿",
+    "儿子": "儿童 孩子 小孩",
+    "女儿": "儿童 孩子 小孩",
 }
 
 # Who a present is for, and words that say it is a present: they steer the search (a

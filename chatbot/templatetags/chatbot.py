@@ -19,6 +19,7 @@ from ..activity import is_active
 from ..adapters import get_adapter
 from ..engines import engine_name
 from ..identity import customer_chat_id, ensure_guest
+from ..inbox.hours import describe as describe_hours
 from ..shop_settings import settings_for_shop
 from ..shops import shop_id_for_request, shop_info
 
@@ -37,7 +38,8 @@ WELCOME = {
 @register.simple_tag(takes_context=True)
 def chatbot_widget(context: template.Context, logo_url: str = "") -> str:
     request = context.get("request")
-    if request is None or not conf.get("CHATBOT_ENABLED"):
+    if request is None or not conf.get("CHATBOT_ENABLED") or not conf.serves_shop():
+        # A gateway (CHATBOT_ROLE=gateway) serves no shoppers: no widget on its pages.
         return ""
     shop_id = shop_id_for_request(request)
     shop = shop_info(shop_id)
@@ -61,7 +63,7 @@ def chatbot_widget(context: template.Context, logo_url: str = "") -> str:
             "position": chat.position,
             "welcome": chat.welcome_message or WELCOME[key].format(shop=shop.name),
             "promise": PROMISE[key],
-            "business_hours": chat.business_hours,
+            "business_hours": describe_hours(chat.business_hours, lang),
             "logo": logo_url or conf.get("CHATBOT_LOGO_URL"),
             "active": _active(request, shop.id, guest_id),
             "reply_timeout": _reply_timeout(),
@@ -75,6 +77,7 @@ def chatbot_widget(context: template.Context, logo_url: str = "") -> str:
                 "history": reverse("chatbot:history"),
                 "events": reverse("chatbot:events"),
                 "stop": reverse("chatbot:stop"),
+                "rating": reverse("chatbot:rating"),
             },
         },
     )

@@ -130,3 +130,17 @@ def test_handoff_pauses_the_assistant(visitor, monkeypatch):
     assert second.status_code == 202
     assert second.json()["reply"]["role"] == "system"  # acknowledged, assistant quiet
     assert Message.objects.filter(role="assistant").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_reply_that_declined_is_stored_as_declined(visitor, monkeypatch):
+    from chatbot.assistants.base import ShopAssistant
+    from chatbot.vocabulary import FinalReply
+
+    class Declining(ShopAssistant):
+        def reply(self, context):  # type: ignore[no-untyped-def]
+            yield FinalReply("I couldn't find that.", intent="product_search", declined=True)
+
+    monkeypatch.setattr("chatbot.pipeline.assistant_for_shop", lambda shop_id: Declining())
+    reply = Message.objects.get(pk=send(visitor, "Do you sell cars?").json()["reply"]["id"])
+    assert (reply.status, reply.declined) == ("done", True)

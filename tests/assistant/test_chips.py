@@ -169,3 +169,12 @@ def test_a_plain_string_from_another_assistant_is_an_ask_chip():
     assert quick_reply("Shipping?").as_dict() == {"label": "Shipping?", "action": {"type": "ask"}}
     stored = {"label": "只看有货", "action": {"type": "refine", "in_stock": True}}
     assert quick_reply(stored).as_dict() == stored
+
+
+def test_a_list_with_nothing_in_stock_offers_the_same_kind_in_stock(adapter, bot):
+    talk = Chat(adapter, bot, "en-shop")
+    shown = talk.send("duffel bags")
+    assert [c.sku for c in shown.products] == ["EN-BAG-2"]  # sold out
+    assert not any(c.action.get("in_stock") and "category" not in c.action for c in chips(shown))
+    similar = talk.tap(chip_of(shown, "refine", in_stock=True, category="Bags"))
+    assert [c.sku for c in similar.products] == ["EN-BAG-1"]

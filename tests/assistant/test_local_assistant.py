@@ -231,3 +231,18 @@ def test_stop_ends_streaming_early(adapter, bot):
     events = list(bot.reply(context))
     assert not any(isinstance(e, TextDelta) for e in events)
     assert isinstance(events[-1], FinalReply)
+
+
+@pytest.mark.parametrize(
+    ("message", "declined"),
+    [
+        ("do you sell surfboards?", True),  # nothing matches
+        ("what's the weather in Paris?", True),  # off topic
+        ("do you have rain jackets?", False),
+        ("how long does shipping take?", False),
+        ("I want to speak to a human", False),  # a hand-off is not a decline
+    ],
+)
+def test_a_reply_that_could_not_answer_says_so_for_the_shops_numbers(ask, message, declined):
+    final, _, _ = ask(message)
+    assert final.declined is declined

@@ -39,6 +39,8 @@ def decide(message: str) -> tuple[str, dict] | None:
     number = ORDER_NUMBER.search(message)
     if number:
         return "get_order_status", {_param("get_order_status", "order_number", "number"): number.group(0)}
+    if "my order" in message.lower():
+        return "get_order_status", {}  # the latest orders of whoever is signed in
     lowered = message.lower()
     for word, query in PRODUCT_WORDS.items():
         if word in lowered:

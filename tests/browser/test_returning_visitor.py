@@ -38,7 +38,7 @@ def chat_user(pg: Page) -> str:
 
 
 def staff_reply(admin: Page, chat_user_id: str, text: str) -> None:
-    """Answers as staff through the real Django admin (ConversationAdmin.save_model)."""
+    """Answers as staff through the real Django admin (the inbox's conversation page)."""
     if "/admin/login/" in admin.url or admin.url in ("", "about:blank"):
         admin.goto("/admin/login/?next=/admin/")
         admin.fill("input[name=username]", "admin")
@@ -47,8 +47,8 @@ def staff_reply(admin: Page, chat_user_id: str, text: str) -> None:
         admin.wait_for_url("**/admin/")
     admin.goto(f"/admin/chatbot/conversation/?q={chat_user_id}")
     admin.locator("#result_list tbody tr th a").first.click()
-    admin.fill("textarea[name=staff_reply]", text)
-    admin.locator("input[name=_continue]").click()
+    admin.fill("#cb-reply", text)
+    admin.get_by_role("button", name="Send to the shopper").click()
     expect(admin.locator(".messagelist")).to_contain_text("Reply sent.")
 
 

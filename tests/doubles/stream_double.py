@@ -2,9 +2,14 @@
 
 It serves the endpoints this app calls, the way Stream documents them: users upsert,
 channel query (get-or-create), send message, partial update, ephemeral update, channel
-events, and GET/PATCH /app. Every request must carry ``?api_key=`` and a server JWT
-(HS256, ``{"server": true}``, signed with the secret) in ``Authorization``; each accepted
-or refused call is recorded in ``double.calls``. Failures can be injected per route.
+events, GET/PATCH /app, and the shopper-data tasks: ``POST /export_channels`` then
+``GET /export_channels/{task}`` (its ``result.url`` names the file, served without
+credentials like Stream's pre-signed file URL), ``POST /channels/delete`` and
+``POST /users/delete`` (hard), with ``GET /tasks/{task}``. Tasks complete at once;
+``pending_polls`` makes each answer "pending" that many times first. Every request must
+carry ``?api_key=`` and a server JWT (HS256, ``{"server": true}``, signed with the
+secret) in ``Authorization``; each accepted or refused call is recorded in
+``double.calls``. Failures can be injected per route.
 
 Not a chat server: there is no WebSocket, so a browser cannot connect to it; it is for
 the server side (point ``STREAM_CHAT_BASE_URL`` at ``double.base_url``).
@@ -86,6 +91,10 @@ class StreamDouble:
         self.events: list[dict[str, Any]] = []
         self.ephemeral_updates: list[dict[str, Any]] = []
         self.app: dict[str, Any] = {"name": "double", "webhook_url": "", "event_hooks": []}
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.export_files: dict[str, Any] = {}
+        self.deleted_users: list[str] = []
+        self.pending_polls = 0
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
         self._host, self._port = host, port
@@ -187,6 +196,8 @@ class StreamDouble:
         handler.wfile.write(data)
 
     def _authorise(self, call: RecordedCall) -> tuple[int, dict[str, Any]] | None:
+        if call.method == "GET" and call.path.startswith("/export-files/"):
+            return None  # a pre-signed download URL: no API key, no JWT
         if call.query.get("api_key") != self.api_key:
             return _error(401, 2, "api_key not valid")
         token = call.headers.get("authorization", "")
@@ -250,6 +261,18 @@ class StreamDouble:
             event = {**(body.get("event") or {}), "cid": cid, "created_at": _now()}
             self.events.append(event)
             return 201, {"event": event, "duration": "1ms"}
+        if m == "GET" and (match := re.fullmatch(r"/export-files/([\w-]+)\.json", path)):
+            if match.group(1) not in self.export_files:
+                return _error(404, 404, "no such file")
+            return 200, self.export_files[match.group(1)]
+        if m == "POST" and path == "/export_channels":
+            return self._export_channels(body)
+        if m == "GET" and (match := re.fullmatch(r"/(?:export_channels|tasks)/([\w-]+)", path)):
+            return self._task(match.group(1))
+        if m == "POST" and path == "/channels/delete":
+            return self._delete_channels(body)
+        if m == "POST" and path == "/users/delete":
+            return self._delete_users(body)
         if m == "PATCH" and (match := re.fullmatch(r"/messages/([^/]+)/ephemeral", path)):
             if not self.ephemeral_supported:
                 return _error(404, 404, "route not found")
@@ -257,6 +280,74 @@ class StreamDouble:
         if m == "PUT" and (match := re.fullmatch(r"/messages/([^/]+)", path)):
             return self._update_message(match.group(1), body, persist=True)
         return _error(404, 404, f"{m} {path} is not served by the Stream double")
+
+    # ---------------------------------------------------------------- tasks
+
+    def _new_task(self, result: dict[str, Any]) -> str:
+        task_id = str(uuid.uuid4())
+        self.tasks[task_id] = {"result": result, "polls_left": self.pending_polls, "created_at": _now()}
+        return task_id
+
+    def _task(self, task_id: str) -> tuple[int, dict[str, Any]]:
+        task = self.tasks.get(task_id)
+        if task is None:
+            return _error(404, 16, f"Can't find task with id {task_id}")
+        done = task["polls_left"] <= 0
+        task["polls_left"] -= 1
+        answer = {
+            "task_id": task_id,
+            "status": "completed" if done else "pending",
+            "created_at": task["created_at"],
+            "updated_at": _now(),
+            "duration": "1ms",
+        }
+        if done:
+            answer["result"] = task["result"]
+        return 200, answer
+
+    def _export_channels(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        exported = []
+        for item in body.get("channels") or []:
+            cid = f"{item.get('type')}:{item.get('id')}"
+            channel = self.channels.get(cid)
+            if channel is None:
+                return _error(400, 4, f'ExportChannels failed with error: "Can\'t find channel {cid}"')
+            messages = [msg for msg in self.messages.values() if msg["cid"] == cid]
+            exported.append({"channel": channel, "messages": messages})
+        file_id = str(uuid.uuid4())
+        # Stream's export file: the channels with their messages, in its API's JSON shapes.
+        self.export_files[file_id] = {"channels": exported}
+        url = f"{self.base_url}/export-files/{file_id}.json"
+        return 201, {"task_id": self._new_task({"url": url}), "duration": "1ms"}
+
+    def _delete_channels(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        hard = bool(body.get("hard_delete"))
+        result: dict[str, Any] = {}
+        for cid in body.get("cids") or []:
+            if cid not in self.channels:
+                result[cid] = {"status": "error", "error": "channel not found"}
+                continue
+            if hard:
+                del self.channels[cid]
+                for message_id in [k for k, v in self.messages.items() if v["cid"] == cid]:
+                    del self.messages[message_id]
+            else:
+                self.channels[cid]["deleted_at"] = _now()
+            result[cid] = {"status": "ok"}
+        return 201, {"task_id": self._new_task(result), "duration": "1ms"}
+
+    def _delete_users(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        hard_messages = body.get("messages") == "hard"
+        for user_id in body.get("user_ids") or []:
+            if body.get("user") == "hard":
+                self.users.pop(user_id, None)
+            self.deleted_users.append(user_id)
+            if hard_messages:
+                for message_id in [
+                    k for k, v in self.messages.items() if (v.get("user") or {}).get("id") == user_id
+                ]:
+                    del self.messages[message_id]
+        return 201, {"task_id": self._new_task({}), "duration": "1ms"}
 
     def _query_channel(
         self, channel_type: str, channel_id: str, body: dict[str, Any]

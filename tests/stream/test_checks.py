@@ -47,6 +47,25 @@ def test_defaults_are_clean():
         ({"CHATBOT_ASSISTANT": "coze"}, ["chatbot.W004"]),
         ({"CHATBOT_ASSISTANT": "openai"}, ["chatbot.W004"]),
         ({"COZE_BOT_ID": "1", "COZE_API_TOKEN": "t", "CHATBOT_ASSISTANT": "coze"}, []),
+        ({"CHATBOT_ROLE": "proxy"}, ["chatbot.E010"]),
+        (
+            {
+                "CHATBOT_ASSISTANT": "gateway",
+                "CHATBOT_NODE_URL": "https://gw.example",
+                "CHATBOT_SSO_SECRET": "s",
+            },
+            ["chatbot.W010"],
+        ),
+        (
+            {
+                "CHATBOT_ASSISTANT": "gateway",
+                "CHATBOT_NODE_URL": "https://gw.example",
+                "CHATBOT_SSO_SECRET": "s",
+                "CHATBOT_PUBLIC_URL": "https://shop.example",
+                "CHATBOT_WEBHOOK_SECRET": "w",
+            },
+            [],
+        ),
     ],
 )
 def test_each_problem_has_its_id(overrides, expected):

@@ -69,13 +69,15 @@ class LiveSite:
         serve: bool = False,
         uvicorn_graceful: float | None = 1,
         app: str = "config.asgi:application",
+        port: int | None = None,
     ) -> str:
         """The ASGI server (uvicorn worker, as bin/serve runs it); with ``wsgi_threads``, a
         sync gunicorn (gthread) on the WSGI app instead; with ``serve``, ``bin/serve``
         itself (gunicorn managing uvicorn workers, as production). ``uvicorn_graceful``
         None leaves plain uvicorn with no graceful-shutdown timeout of its own (its
-        default: it waits for every connection)."""
-        port = free_port()
+        default: it waits for every connection). ``port``: one chosen beforehand (a site
+        that must know its own URL in its settings), else a free one."""
+        port = port or free_port()
         env = {**self.env, **(extra_env or {})}
         if serve:
             env.update({"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)})

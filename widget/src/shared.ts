@@ -24,6 +24,8 @@ export interface MountData {
   historyUrl?: string;
   eventsUrl?: string;
   stopUrl?: string;
+  contactUrl?: string;
+  ratingUrl?: string;
   panelSrc?: string;
   streamSrc?: string;
   /** "1": the conversation is active (a reply in flight, staff lately): connect before opening. */

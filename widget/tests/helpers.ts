@@ -42,6 +42,7 @@ export class FakeTransport implements Transport {
   listeners = new Set<(e: ChatEvent) => void>();
   sent: { text: string; clientMessageId: string; action?: ChipAction }[] = [];
   stopped: string[] = [];
+  emails: string[] = [];
   reads = 0;
   userId: string | undefined;
   historyCalls = 0;
@@ -62,6 +63,15 @@ export class FakeTransport implements Transport {
   }
   async stop(messageId: string): Promise<void> {
     this.stopped.push(messageId);
+  }
+  async leaveEmail(email: string): Promise<void> {
+    this.emails.push(email);
+  }
+  ratings: { score: number; comment?: string }[] = [];
+  rateImpl: () => Promise<unknown> = async () => ({});
+  rate(score: number, comment?: string): Promise<unknown> {
+    this.ratings.push(comment ? { score, comment } : { score });
+    return this.rateImpl();
   }
   onEvent(cb: (e: ChatEvent) => void): () => void {
     this.listeners.add(cb);

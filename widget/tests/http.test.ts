@@ -14,6 +14,12 @@ const summary = (calls: { method: string; path: string; csrf?: string }[]) =>
   calls.map((c) => `${c.method} ${c.path.replace("/api/chatbot/", "")}${c.csrf ? ` ${c.csrf}` : ""}`);
 
 describe("ChatApi", () => {
+  it("posts a rating to the rating route (default path when the page names none)", async () => {
+    const { server, api } = setup();
+    await api.rate(5);
+    expect(summary(server.calls).at(-1)).toBe("POST rating csrf-1");
+  });
+
   it("reports X-Chatbot-User of every answer, errors included", async () => {
     const { server, api, users } = setup();
     await api.token();

@@ -222,6 +222,42 @@ describe("panel", () => {
     expect($(root, ".f").textContent).toBe("A person from our team will reply here");
   });
 
+  it("returns the footer to normal when staff hand back to the assistant", async () => {
+    const { root, transport } = await setup();
+    const notice = (id: string, notice: "handoff" | "back", text: string) =>
+      msg({ id, role: "system", text, status: "done", notice, handoff: notice === "handoff" });
+    transport.emit({ type: "message.new", message: notice("n1", "handoff", "A person will reply within 10 minutes.") });
+    expect($(root, ".f").textContent).toBe("A person from our team will reply here");
+    transport.emit({ type: "message.new", message: msg({ id: "s1", role: "staff", text: "Hi, Anna here" }) });
+    expect($(root, ".f").textContent).toBe("A person from our team will reply here");
+    transport.emit({ type: "message.new", message: notice("n2", "back", "The assistant is back. Ask me anything.") });
+    expect($(root, ".f").textContent).toBe("AI assistant · a person can take over");
+    expect(texts(root, ".m[data-role=system] .bub").at(-1)).toBe("The assistant is back. Ask me anything.");
+    // The hand-off's own text is shown once, without the reply's "assistant is paused" note.
+    expect(root.querySelectorAll(".note")).toHaveLength(0);
+  });
+
+  it("outside hours offers an email form whose address goes to the server", async () => {
+    const { root, transport } = await setup();
+    transport.emit({
+      type: "message.new",
+      message: msg({ id: "n1", role: "system", text: "Our team is away.", notice: "away", handoff: true }),
+    });
+    const input = root.querySelector(".away input") as HTMLInputElement;
+    input.value = "not an email";
+    ($(root, ".away") as HTMLFormElement).requestSubmit();
+    await flush();
+    expect(transport.emails).toEqual([]);
+    expect($(root, ".away .st").textContent).toBe("Please enter a valid email address.");
+    input.value = "ann@example.com";
+    ($(root, ".away") as HTMLFormElement).requestSubmit();
+    await flush();
+    await flush();
+    expect(transport.emails).toEqual(["ann@example.com"]);
+    expect(root.querySelector(".away")).toBeNull();
+    expect($(root, ".note").textContent).toBe("Thanks — we will email the answer to ann@example.com.");
+  });
+
   it("announces whole answers to screen readers, not each fragment", async () => {
     const { loader, root, transport } = await setup();
     loader.open();
@@ -230,6 +266,69 @@ describe("panel", () => {
     expect(live.textContent).toBe("");
     transport.emit({ type: "reply.done", message: msg({ id: "r1", text: "Hello" }) });
     expect(live.textContent).toBe("Assistant: Hello");
+  });
+
+  it("announces a reply's words without Markdown, staff messages too, and each only once", async () => {
+    const { loader, root, transport } = await setup();
+    loader.open();
+    const live = $(root, ".p > .sr");
+    const heard: string[] = [];
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) heard.push(n.textContent || "");
+    }).observe(live, { childList: true });
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "Two:\n- **Tent**" });
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "\n- [Fly](https://x.example)" });
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r1", text: "Two:\n- **Tent**\n- [Fly](https://x.example)" }),
+    });
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r1", text: "Two:\n- **Tent**\n- [Fly](https://x.example)" }),
+    });
+    transport.emit({ type: "message.new", message: msg({ id: "st1", role: "staff", text: "Hi, *Ann* here" }) });
+    await flush();
+    expect(heard).toEqual(["Assistant: Two: Tent Fly", "Staff: Hi, Ann here"]);
+  });
+
+  it("renders Markdown the same from both engines' events (local deltas, Stream's whole text)", async () => {
+    const { root, transport } = await setup();
+    // Local engine: deltas; Stream: the message's whole text so far on each update.
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "Steps:\n1. Sign **in" });
+    transport.emit({ type: "reply.text", messageId: "r2", text: "Links: [returns](https://shop.example/r" });
+    expect($(root, '[data-id="r1"] .bub').textContent).not.toContain("**");
+    expect($(root, '[data-id="r2"] .bub').textContent).not.toContain("](");
+    transport.emit({ type: "reply.delta", messageId: "r1", text: "**\n2. Pay" });
+    transport.emit({ type: "reply.text", messageId: "r2", text: "Links: [returns](https://shop.example/r)" });
+    transport.emit({ type: "reply.done", message: msg({ id: "r1", text: "Steps:\n1. Sign **in**\n2. Pay" }) });
+    transport.emit({
+      type: "reply.done",
+      message: msg({ id: "r2", text: "Links: [returns](https://shop.example/r)" }),
+    });
+    expect(texts(root, '[data-id="r1"] .bub ol > li')).toEqual(["Sign in", "Pay"]);
+    expect(($(root, '[data-id="r2"] .bub a') as HTMLAnchorElement).href).toBe("https://shop.example/r");
+  });
+
+  it("does not read out the history it loads, nor replies that finished while closed", async () => {
+    const transport = new FakeTransport();
+    transport.historyResult = { messages: [msg({ id: "old", text: "An old answer" })] };
+    const loader = fakeLoader();
+    const panel = new Panel(loader, async () => transport);
+    loader.panel = panel;
+    panel.mount();
+    loader.open(); // open while the history is still loading
+    await flush();
+    await flush();
+    const live = $(loader.root, ".p > .sr");
+    expect($(loader.root, ".list").textContent).toContain("An old answer");
+    expect(live.textContent).toBe("");
+    loader.close();
+    transport.emit({ type: "reply.done", message: msg({ id: "r2", text: "While closed" }) });
+    loader.open();
+    await flush();
+    expect(live.textContent).toBe("");
+    transport.emit({ type: "reply.done", message: msg({ id: "r3", text: "Now open" }) });
+    expect(live.textContent).toBe("Assistant: Now open");
   });
 
   it("follows the page's dark theme", async () => {

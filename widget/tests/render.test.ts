@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ViewMessage } from "../src/panel/conversation";
-import { appendRichText, formatPrice, initials, newClientMessageId, safeUrl } from "../src/panel/format";
+import { formatPrice, initials, newClientMessageId, safeUrl } from "../src/panel/format";
 import { texts } from "../src/panel/i18n";
 import { renderCard, renderMessage } from "../src/panel/render";
 
@@ -158,12 +158,6 @@ describe("message states", () => {
 });
 
 describe("helpers", () => {
-  it("bold markers become <strong>, unmatched ones stay", () => {
-    const div = document.createElement("div");
-    appendRichText(div, "a **b** c ** d");
-    expect(div.innerHTML).toBe("a <strong>b</strong> c ** d");
-  });
-
   it("initials", () => {
     expect(initials("Trail Outfitters")).toBe("T");
     expect(initials("Northwind Outfitters")).toBe("N"); // never a word such as "NO"

@@ -16,6 +16,7 @@ const cfg: TransportConfig = {
   historyUrl: "/h",
   eventsUrl: "/e",
   stopUrl: "/s",
+  ratingUrl: "/r",
 };
 
 const TOKEN = {
@@ -247,11 +248,22 @@ describe("stream transport", () => {
       type: "message.new",
       message: { id: "st-1", text: "Anna", user: { id: "shop-assistant" }, chatbot_role: "staff" },
     });
+    s.fire({
+      type: "message.new",
+      message: {
+        id: "sys-1",
+        text: "Back",
+        user: { id: "shop-assistant" },
+        chatbot_role: "system",
+        chatbot_notice: "back",
+      },
+    });
     expect(s.events).toEqual([
       { type: "message.new", message: expect.objectContaining({ id: "42", status: "pending" }) },
       { type: "reply.thinking", messageId: "42" },
       { type: "reply.failed", message: expect.objectContaining({ id: "42", status: "failed" }), retryable: false },
       { type: "message.new", message: expect.objectContaining({ id: "st-1", role: "staff" }) },
+      { type: "message.new", message: expect.objectContaining({ id: "sys-1", role: "system", notice: "back" }) },
     ]);
     await s.transport.stop("42");
     expect(s.channel.sent).toEqual([{ type: "ai_indicator.stop", message_id: "stream-r" }]);
@@ -262,6 +274,18 @@ describe("stream transport", () => {
       message: assistant({ id: "stream-r", chatbot_message_id: 42, text: "Hi", stopped: true }),
     });
     expect(s.events.at(-1)).toEqual({ type: "reply.done", message: expect.objectContaining({ status: "stopped" }) });
+  });
+
+  it("sends the rating to the Django route with the CSRF token, not through Stream", async () => {
+    const s = fakeStream();
+    await s.transport.connect();
+    await s.transport.rate(4, "Quick answer");
+    const call = s.fetch.mock.calls.find((c) => c[0] === "/r");
+    const init = call?.[1] as RequestInit;
+    expect(init.method).toBe("POST");
+    expect((init.headers as Record<string, string>)["X-CSRFToken"]).toBe("csrf");
+    expect(JSON.parse(String(init.body))).toEqual({ shop: "demo", score: 4, comment: "Quick answer" });
+    expect(s.channel.sent).toEqual([]);
   });
 
   it("marks read on Stream and disconnects on close", async () => {

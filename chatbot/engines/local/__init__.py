@@ -103,3 +103,8 @@ class LocalEngine(ChatEngine):
         hub = get_hub()
         for pk in conversation_ids:
             hub.publish(pk, "session.ended", data)
+
+    def delete_conversation(self, conversation: Conversation, *, last_of_shopper: bool) -> None:
+        # The rows are the conversation; the hub's replay buffer holds recent events
+        # (message texts) for up to an hour: they go too.
+        get_hub().forget(conversation.pk)

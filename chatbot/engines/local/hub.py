@@ -173,6 +173,11 @@ class EventHub:
     def replay(self, conversation_id: int, after_id: str) -> list[Event]:
         raise NotImplementedError
 
+    def forget(self, conversation_id: int) -> None:
+        """Drop the conversation's replay buffer (its events carry message texts for up to
+        ``REPLAY_SECONDS``): the conversation was deleted."""
+        raise NotImplementedError
+
     async def _areplay(self, conversation_id: int, after_id: str) -> list[Event]:
         return self.replay(conversation_id, after_id)
 
@@ -297,6 +302,10 @@ class MemoryHub(EventHub):
             buffer = list(self._buffers.get(conversation_id, ()))
         return [event for _at, event in buffer if _order_key(event.id) > after]
 
+    def forget(self, conversation_id: int) -> None:
+        with self._lock:
+            self._buffers.pop(conversation_id, None)
+
 
 class RedisHub(EventHub):
     def __init__(self, url: str) -> None:
@@ -329,6 +338,10 @@ class RedisHub(EventHub):
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything published so far is in Redis (tests, shutdown)."""
         return self.publisher.flushed(timeout)
+
+    def forget(self, conversation_id: int) -> None:
+        self.flush()  # an event still queued for it would bring the key back
+        self.redis.delete(self._stream_key(conversation_id))
 
     def replay(self, conversation_id: int, after_id: str) -> list[Event]:
         rows: list[tuple[str, dict[str, str]]] = self.redis.xrange(  # type: ignore[assignment]

@@ -357,7 +357,19 @@ class StreamEngine(ChatEngine):
         }
         if message.handoff:
             payload["handoff"] = True
+        if message.notice:
+            payload["chatbot_notice"] = message.notice  # the widget's footer and email form
         stream.send_message(ids.channel_id, payload, ids.assistant_id)
 
     def open_reply(self, conversation: Conversation, reply: Message) -> ReplyWriter:
         return StreamReplyWriter(conversation, reply)
+
+    def export_conversation(self, conversation: Conversation) -> Any:
+        return stream.export_channel(stream.channel_id_for(conversation))
+
+    def delete_conversation(self, conversation: Conversation, *, last_of_shopper: bool) -> None:
+        stream.delete_channel(stream.channel_id_for(conversation))
+        stream.forget_conversation(conversation)
+        if last_of_shopper:
+            # Their messages in any channel go too; the shop's assistant user stays.
+            stream.delete_user(stream.shopper_user_id(conversation.chat_user_id))

@@ -38,6 +38,7 @@ function normalise(m: Message): ViewMessage {
     products: m.products || [],
     quickReplies: Array.isArray(m.quickReplies) ? toQuickReplies(m.quickReplies) : [],
     handoff: !!m.handoff,
+    notice: m.notice || null,
   };
 }
 

@@ -24,24 +24,6 @@ export function formatPrice(card: Pick<Card, "price" | "currency">, loc: string)
 }
 
 /**
- * Appends `text` to `el` as text nodes, turning `**bold**` (which the assistants use to name
- * products) into <strong>. Everything stays textContent; no markup is ever parsed.
- */
-export function appendRichText(el: HTMLElement, text: string): void {
-  const parts = text.split(/\*\*([^*\n][^*]*?)\*\*/);
-  parts.forEach((part, i) => {
-    if (!part) return;
-    if (i % 2) {
-      const strong = el.ownerDocument.createElement("strong");
-      strong.textContent = part;
-      el.appendChild(strong);
-    } else {
-      el.appendChild(el.ownerDocument.createTextNode(part));
-    }
-  });
-}
-
-/**
  * One letter of the shop's name: "Northwind Outfitters" → "N", "莲花生活馆" → "莲". Two
  * initials can spell a word ("NO") that reads as a message, so the avatar never shows two.
  */

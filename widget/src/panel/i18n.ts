@@ -39,6 +39,18 @@ const en = {
   offline: "Can't reach the chat. Check your connection.",
   loadFailed: "Couldn't load the conversation.",
   reconnecting: "Reconnecting…",
+  emailLabel: "Your email address",
+  emailPlaceholder: "you@example.com",
+  emailSend: "Send",
+  emailSaved: (e: string) => `Thanks — we will email the answer to ${e}.`,
+  emailInvalid: "Please enter a valid email address.",
+  emailFailed: "Your email address could not be saved. Please try again.",
+  rateQuestion: "How did we do?",
+  rateScore: (n: number) => `${n} of 5`,
+  rateThanks: "Thanks for rating! Anything to add?",
+  rateComment: "Your comment (optional)",
+  rateCommentThanks: "Thanks for your feedback!",
+  rateFailed: "Couldn't send your rating. Try again.",
 };
 
 export type Texts = typeof en;
@@ -82,6 +94,18 @@ const zh: Texts = {
   offline: "无法连接客服，请检查网络。",
   loadFailed: "无法加载对话。",
   reconnecting: "正在重新连接…",
+  emailLabel: "您的邮箱地址",
+  emailPlaceholder: "you@example.com",
+  emailSend: "提交",
+  emailSaved: (e: string) => `谢谢！我们会把答复发送到 ${e}。`,
+  emailInvalid: "请输入有效的邮箱地址。",
+  emailFailed: "邮箱未能保存，请重试。",
+  rateQuestion: "对本次服务满意吗？",
+  rateScore: (n: number) => `${n} 分（满分 5 分）`,
+  rateThanks: "感谢评价！还有什么想说的吗？",
+  rateComment: "留言（选填）",
+  rateCommentThanks: "感谢您的反馈！",
+  rateFailed: "评价未能发送，请重试。",
 };
 
 /** zh, zh-hans, zh-CN … get Chinese; anything else English (the contract's default). */

@@ -6,11 +6,22 @@ import type { LoaderApi, MountData, PanelHandle } from "../shared";
 import { chipLabel } from "../transport/chips";
 import { ChatHttpError } from "../transport/http";
 import { LocalTransport } from "../transport/local";
-import type { ChatEvent, ChipAction, History, QuickReply, Transport, TransportConfig } from "../transport/types";
+import {
+  type ChatEvent,
+  type ChipAction,
+  type History,
+  handedOff,
+  type QuickReply,
+  type Transport,
+  type TransportConfig,
+} from "../transport/types";
+import { brandColors, css, parseRgb } from "./contrast";
 import { Conversation, isFinal, type ViewMessage } from "./conversation";
 import { el } from "./dom";
 import { initials, newClientMessageId, safeUrl } from "./format";
 import { locale, type Texts, texts } from "./i18n";
+import { markdownText } from "./markdown";
+import { RatingPrompt } from "./rating";
 import { renderMessage } from "./render";
 import { SafeStore } from "./storage";
 import { PANEL_CSS } from "./styles";
@@ -51,6 +62,8 @@ export function transportConfig(data: MountData): TransportConfig {
     historyUrl: data.historyUrl || "/api/chatbot/history",
     eventsUrl: data.eventsUrl || "/api/chatbot/events",
     stopUrl: data.stopUrl || "/api/chatbot/stop",
+    contactUrl: data.contactUrl || "/api/chatbot/contact-email",
+    ratingUrl: data.ratingUrl || "/api/chatbot/rating",
   };
 }
 
@@ -80,6 +93,8 @@ export class Panel implements PanelHandle {
   private loaded = false;
   private opened = false;
   private handoff = false;
+  /** The email address left while staff were away (the form then thanks instead). */
+  private contactEmail: string | undefined;
   private user: string | undefined;
   /** The view was just reset for a new identity: the history it loads next counts as read. */
   private fresh = false;
@@ -97,6 +112,11 @@ export class Panel implements PanelHandle {
   private readonly bar: HTMLElement;
   private readonly footer: HTMLElement;
   private readonly live: HTMLElement;
+  readonly rating: RatingPrompt;
+  /** Replies already read out (or already there when they loaded): each is said once. */
+  private readonly announced = new Set<string>();
+  /** Loading a first history: what it brings is not news to read out. */
+  private muted = false;
 
   constructor(
     private readonly loader: LoaderApi,
@@ -141,6 +161,14 @@ export class Panel implements PanelHandle {
     this.bar = el("div", { class: "bar", role: "status", hidden: true });
     this.footer = el("p", { class: "f" }, t.footer);
     this.live = el("div", { class: "sr", "aria-live": "polite" });
+    this.rating = new RatingPrompt(t, (score, comment) => {
+      if (!this.transport) return Promise.reject(new Error("not connected"));
+      return this.transport.rate(score, comment);
+    });
+    this.rating.onRated = (replyId) => {
+      this.local.set("ratedUpTo", replyId);
+      this.local.set("rateDue", null);
+    };
     const form = el(
       "form",
       {
@@ -172,6 +200,7 @@ export class Panel implements PanelHandle {
         el("button", { type: "button", class: "x", "aria-label": t.close, onclick: () => this.loader.close() }, "×"),
       ),
       this.list,
+      this.rating.root,
       this.bar,
       this.stopWrap,
       form,
@@ -218,6 +247,23 @@ export class Panel implements PanelHandle {
     return av;
   }
 
+  /**
+   * Readable variants of the shop's brand colour (see contrast.ts), from the colour the
+   * browser resolved (any CSS colour syntax the shop used). Without it, the CSS defaults.
+   */
+  private applyBrand(): void {
+    // Through CSSOM, not a style attribute: a shop's CSP may forbid inline style attributes.
+    const probe = el("i", { hidden: true });
+    probe.style.color = "var(--brand)";
+    this.root.append(probe);
+    const brand = parseRgb(getComputedStyle(probe).color);
+    probe.remove();
+    if (!brand) return;
+    const c = brandColors(brand);
+    const vars = { "--solid": c.solid, "--on": c.on, "--ink-l": c.inkLight, "--ink-d": c.inkDark };
+    for (const [name, rgb] of Object.entries(vars)) this.root.style.setProperty(name, css(rgb));
+  }
+
   /** Who the widget thinks is chatting (browser tests read it). */
   get userId(): string | undefined {
     return this.user;
@@ -227,6 +273,7 @@ export class Panel implements PanelHandle {
     const style = document.createElement("style");
     style.textContent = PANEL_CSS;
     this.loader.root.append(style, this.root);
+    this.applyBrand();
     watchTheme((theme) => this.root.setAttribute("data-theme", theme));
     this.render();
     this.watchTimer ??= setInterval(() => this.watch(), Math.min(5000, Math.max(250, this.replyTimeoutMs / 4)));
@@ -237,7 +284,11 @@ export class Panel implements PanelHandle {
   setOpen(open: boolean): void {
     this.opened = open;
     this.root.hidden = !open;
-    if (!open) return;
+    if (!open) {
+      this.rateLater();
+      return;
+    }
+    this.updateRating();
     this.start().catch(() => {});
     this.input.focus();
     this.autosize();
@@ -275,9 +326,26 @@ export class Panel implements PanelHandle {
       user = transport.userId;
       history = await transport.history();
     } while (transport.userId !== user);
+    // The first history, or a new person's, is the past; a later reload (after a
+    // reconnect) may bring an answer that finished meanwhile, which is news.
+    this.muted = !this.loaded || this.fresh;
+    try {
+      this.applyHistory(history);
+    } finally {
+      this.muted = false;
+    }
+  }
+
+  private applyHistory(history: History): void {
     this.conv.load(history.messages);
     if (history.welcome && !this.data.welcome) this.welcome.text = history.welcome;
+    // A hand-off seen here or on an earlier page that is over now (staff handed back):
+    // that talk ended, so the rating is offered.
+    const wasHandedOff = this.handoff || this.local.get("handoff") === "1";
     this.handoff = !!history.handoff;
+    this.contactEmail = history.contactEmail || this.session.get("contactEmail") || undefined;
+    this.local.set("handoff", this.handoff ? "1" : null);
+    if (wasHandedOff && !this.handoff) this.rateLater();
     // Messages typed on an earlier page whose POST never succeeded come back, retryable.
     for (const item of this.session.getJson<Outboxed[]>("outbox", [])) {
       const shown = this.conv.findByClientId(item.clientMessageId);
@@ -318,6 +386,12 @@ export class Panel implements PanelHandle {
   private forget(): void {
     this.fresh = true;
     this.handoff = false;
+    this.contactEmail = undefined;
+    this.session.set("contactEmail", null);
+    this.local.set("handoff", null);
+    this.local.set("rateDue", null);
+    this.local.set("ratedUpTo", null);
+    this.rating.hide();
     this.live.textContent = "";
     this.local.set("lastRead", null);
     this.session.set("outbox", null);
@@ -348,12 +422,17 @@ export class Panel implements PanelHandle {
     if (!m) return;
     if (isFinal(m)) this.news.delete(m.id);
     else this.news.set(m.id, Date.now());
-    if (e.type === "reply.handoff" || m.handoff) this.handoff = true;
-    const arrived = e.type === "reply.done" || e.type === "reply.failed" || e.type === "message.new";
-    if (arrived && this.opened && (m.role === "assistant" || m.role === "staff") && m.text) {
-      // Announce whole answers once, not every streamed fragment.
-      this.live.textContent = "";
-      this.live.textContent = (m.role === "staff" ? this.t.staffSays : this.t.assistantSays) + m.text;
+    // The newest message that says so decides: a hand-off, or the assistant back / closed.
+    const wasHandedOff = this.handoff;
+    this.handoff = e.type === "reply.handoff" || handedOff(this.conv.messages, this.handoff);
+    // Remembered across pages: a later page learns when it is over (the rating).
+    if (this.handoff !== wasHandedOff) this.local.set("handoff", this.handoff ? "1" : null);
+    if (m.notice === "back" || m.notice === "closed") {
+      this.contactEmail = undefined;
+      this.session.set("contactEmail", null);
+      // Staff handed back or closed it live: that talk ended, so the rating is offered
+      // (shown now if the panel is open, else when it opens), as after a reload.
+      this.rateLater();
     }
     this.updateChrome();
   }
@@ -438,6 +517,16 @@ export class Panel implements PanelHandle {
       this.conv.onChange([m.id]);
       this.live.textContent = this.errorText(err);
     }
+  }
+
+  /** Outside business hours: staff answers go to this address as well. */
+  async leaveEmail(email: string): Promise<void> {
+    await this.start();
+    await (this.transport as Transport).leaveEmail(email);
+    this.contactEmail = email;
+    this.session.set("contactEmail", email);
+    this.render(this.conv.messages.filter((m) => m.notice === "away").map((m) => m.id));
+    this.live.textContent = this.t.emailSaved(email);
   }
 
   stop(m: ViewMessage | undefined = this.conv.streaming()): void {
@@ -533,12 +622,24 @@ export class Panel implements PanelHandle {
       if (!node || dirty.has(m.id)) {
         const fresh = renderMessage(
           m,
-          { t: this.t, locale: this.loc, showChips: m === owner && !this.conv.streaming(), hours: this.data.hours },
-          { retry: (x) => this.retry(x), choose: (option) => this.choose(option), stop: (x) => this.stop(x) },
+          {
+            t: this.t,
+            locale: this.loc,
+            showChips: m === owner && !this.conv.streaming(),
+            hours: this.data.hours,
+            contactEmail: this.contactEmail,
+          },
+          {
+            retry: (x) => this.retry(x),
+            choose: (option) => this.choose(option),
+            stop: (x) => this.stop(x),
+            leaveEmail: (email) => this.leaveEmail(email),
+          },
         );
         node?.replaceWith(fresh);
         node = fresh;
         this.views.set(m, node);
+        this.announce(m);
       }
       const expected: ChildNode | null = prev ? prev.nextSibling : list.firstChild;
       if (node !== expected) list.insertBefore(node, expected);
@@ -554,7 +655,50 @@ export class Panel implements PanelHandle {
     this.updateChrome();
   }
 
+  /** The last reply that answered the shopper (finished, after a question), if that is where the talk stands. */
+  private answeredReply(): ViewMessage | undefined {
+    const all = this.conv.messages.filter((m) => m.role !== "system"); // notices are not the talk
+    const last = all[all.length - 1];
+    if (!last || last.local || last.status !== "done" || (last.role !== "assistant" && last.role !== "staff")) return;
+    return all.some((m) => m.role === "shopper") ? last : undefined;
+  }
+
+  /** The conversation ended for now (panel closed, hand-off resolved): offer the rating next time. */
+  private rateLater(): void {
+    if (this.handoff) return; // waiting for or talking with staff: not over yet
+    const reply = this.answeredReply();
+    if (reply && reply.id !== this.local.get("ratedUpTo")) this.local.set("rateDue", reply.id);
+  }
+
+  /** Shows the rating under the last reply while it is due, until the shopper writes again. */
+  private updateRating(): void {
+    const reply = this.answeredReply();
+    if (this.rating.shown) {
+      if (!reply || reply.id !== this.rating.forReply) this.rating.hide();
+      return;
+    }
+    const due = this.local.get("rateDue");
+    if (due && reply?.id === due && this.opened && this.loaded && due !== this.local.get("ratedUpTo")) {
+      this.rating.show(due);
+    }
+  }
+
+  /**
+   * A finished answer from the assistant or staff goes to the polite live region once, as
+   * its words without Markdown. The message list is not live: a streaming reply would be
+   * read out fragment by fragment. Closed, the launcher's badge says what came.
+   */
+  private announce(m: ViewMessage): void {
+    if ((m.role !== "assistant" && m.role !== "staff") || m.local || m.status !== "done" || !m.text) return;
+    if (this.announced.has(m.id)) return;
+    this.announced.add(m.id);
+    if (this.muted || !this.opened) return;
+    this.live.textContent = "";
+    this.live.textContent = (m.role === "staff" ? this.t.staffSays : this.t.assistantSays) + markdownText(m.text);
+  }
+
   private updateChrome(): void {
+    this.updateRating();
     this.stopWrap.hidden = !this.conv.streaming();
     this.footer.textContent = this.handoff ? this.t.footerHandoff : this.t.footer;
     this.syncRead();

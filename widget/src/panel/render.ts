@@ -3,14 +3,17 @@ import { chipLabel } from "../transport/chips";
 import type { Card, QuickReply } from "../transport/types";
 import type { ViewMessage } from "./conversation";
 import { el } from "./dom";
-import { appendRichText, formatPrice, safeUrl } from "./format";
+import { formatPrice, safeUrl } from "./format";
 import type { Texts } from "./i18n";
+import { renderMarkdown } from "./markdown";
 
 export interface MessageActions {
   retry(m: ViewMessage): void;
   choose(option: QuickReply): void;
   /** Stop an unfinished reply (offered when it has gone quiet for too long). */
   stop?(m: ViewMessage): void;
+  /** Outside business hours: the shopper leaves an email address for the answer. */
+  leaveEmail?(email: string): Promise<void>;
 }
 
 export interface RenderOptions {
@@ -20,6 +23,45 @@ export interface RenderOptions {
   showChips: boolean;
   /** Business hours for the default hand-off notice. */
   hours?: string;
+  /** The address the shopper already left (the email form then says so instead). */
+  contactEmail?: string;
+}
+
+/** The form under an "away" notice: the answer goes to this address. */
+function renderAwayForm(t: Texts, actions: MessageActions): HTMLElement {
+  const input = el("input", {
+    type: "email",
+    required: "",
+    autocomplete: "email",
+    placeholder: t.emailPlaceholder,
+    "aria-label": t.emailLabel,
+    maxlength: "254",
+  });
+  const status = el("span", { class: "st", role: "status" });
+  const form = el(
+    "form",
+    {
+      class: "away",
+      // Our own message, in the page's language, rather than the browser's bubble.
+      novalidate: "",
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const email = input.value.trim();
+        if (!email || !input.checkValidity()) {
+          status.textContent = t.emailInvalid;
+          return;
+        }
+        status.textContent = "";
+        actions.leaveEmail?.(email).catch(() => {
+          status.textContent = t.emailFailed;
+        });
+      },
+    },
+    input,
+    el("button", { type: "submit" }, t.emailSend),
+    status,
+  );
+  return form;
 }
 
 export function renderCard(card: Card, t: Texts, loc: string): HTMLElement {
@@ -92,6 +134,16 @@ export function renderCards(products: Card[], t: Texts, loc: string): HTMLElemen
   return wrap;
 }
 
+/** The innermost last block of a bubble: the streaming caret sits at the end of its text. */
+function tailOf(bubble: HTMLElement): HTMLElement {
+  let node = bubble;
+  for (let last = node.lastElementChild; last && /^(P|UL|OL|LI|BLOCKQUOTE|PRE)$/.test(last.tagName); ) {
+    node = last as HTMLElement;
+    last = node.lastElementChild;
+  }
+  return node;
+}
+
 export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: MessageActions): HTMLElement {
   const { t } = opts;
   const mine = m.role === "shopper";
@@ -110,8 +162,16 @@ export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: Mess
     );
     root.append(bubble);
   } else if (m.text) {
-    appendRichText(bubble, m.text);
-    if (m.role === "assistant" && live) bubble.classList.add("caret");
+    const streaming = m.role === "assistant" && live;
+    if (m.role === "assistant" || m.role === "staff") {
+      // Models (and staff) write Markdown; the shopper's own words stay exactly as typed.
+      bubble.classList.add("md");
+      renderMarkdown(bubble, m.text, streaming);
+    } else bubble.textContent = m.text;
+    if (streaming) {
+      bubble.classList.add("caret");
+      tailOf(bubble).classList.add("tail");
+    }
     root.append(bubble);
   }
 
@@ -132,7 +192,16 @@ export function renderMessage(m: ViewMessage, opts: RenderOptions, actions: Mess
     root.append(chips);
   }
 
-  if (m.handoff) {
+  if (m.notice === "away" && m.role === "system") {
+    root.append(
+      opts.contactEmail
+        ? el("div", { class: "note", role: "note" }, t.emailSaved(opts.contactEmail))
+        : renderAwayForm(t, actions),
+    );
+  }
+
+  // A state notice is its own text; the note is for replies that handed over.
+  if (m.handoff && !m.notice) {
     const notice = m.handoffNotice || (opts.hours ? `${t.handoff} ${t.hours(opts.hours)}` : t.handoff);
     root.append(el("div", { class: "note", role: "note" }, notice));
   }

@@ -154,7 +154,19 @@ export class ChatApi {
     return this.post(this.cfg.stopUrl, { messageId });
   }
 
-  history(): Promise<{ messages: Message[]; welcome?: string; conversation?: { handoff?: boolean } }> {
+  contactEmail(email: string): Promise<unknown> {
+    return this.post(this.cfg.contactUrl || "/api/chatbot/contact-email", { email });
+  }
+
+  rate(score: number, comment?: string): Promise<unknown> {
+    return this.post(this.cfg.ratingUrl || "/api/chatbot/rating", comment ? { score, comment } : { score });
+  }
+
+  history(): Promise<{
+    messages: Message[];
+    welcome?: string;
+    conversation?: { handoff?: boolean; contactEmail?: string };
+  }> {
     return this.get(this.cfg.historyUrl, { shop: this.cfg.shop });
   }
 }

@@ -234,11 +234,24 @@ export class LocalTransport implements Transport {
 
   async history(): Promise<History> {
     const h = await this.api.history();
-    return { messages: h.messages || [], welcome: h.welcome, handoff: !!h.conversation?.handoff };
+    return {
+      messages: h.messages || [],
+      welcome: h.welcome,
+      handoff: !!h.conversation?.handoff,
+      contactEmail: h.conversation?.contactEmail || undefined,
+    };
+  }
+
+  async leaveEmail(email: string): Promise<void> {
+    await this.api.contactEmail(email);
   }
 
   send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult> {
     return this.api.send(text, clientMessageId, action);
+  }
+
+  rate(score: number, comment?: string): Promise<unknown> {
+    return this.api.rate(score, comment);
   }
 
   async stop(messageId: string): Promise<void> {

@@ -9,17 +9,19 @@
  */
 import { toQuickReplies } from "./chips";
 import { ChatApi } from "./http";
-import type {
-  Card,
-  ChatEvent,
-  ChipAction,
-  History,
-  Message,
-  SendResult,
-  Status,
-  TokenResponse,
-  Transport,
-  TransportConfig,
+import {
+  type Card,
+  type ChatEvent,
+  type ChipAction,
+  type History,
+  handedOff,
+  type Message,
+  type Notice,
+  type SendResult,
+  type Status,
+  type TokenResponse,
+  type Transport,
+  type TransportConfig,
 } from "./types";
 
 /** The slice of Stream's message shape we read (custom fields sit at the top level). */
@@ -71,6 +73,7 @@ export interface StreamDeps {
 
 const STATUSES = new Set(["received", "pending", "streaming", "done", "failed", "stopped"]);
 const ROLES = new Set(["shopper", "assistant", "staff", "system"]);
+const NOTICES = new Set(["handoff", "away", "back", "closed"]);
 
 function str(v: unknown): string | null {
   return typeof v === "string" && v ? v : v == null || v === "" ? null : String(v);
@@ -193,6 +196,7 @@ export class StreamTransport implements Transport {
       products,
       quickReplies: options,
       handoff: !!m.handoff,
+      notice: NOTICES.has(str(m.chatbot_notice) || "") ? (str(m.chatbot_notice) as Notice) : null,
     };
   }
 
@@ -301,12 +305,20 @@ export class StreamTransport implements Transport {
     } catch {
       unread = undefined;
     }
-    return { messages, unread, handoff: messages.some((m) => m.handoff) };
+    return { messages, unread, handoff: handedOff(messages) };
+  }
+
+  async leaveEmail(email: string): Promise<void> {
+    await this.api.contactEmail(email);
   }
 
   /** Through OUR route, not channel.sendMessage: the server stores it and starts the reply. */
   send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult> {
     return this.api.send(text, clientMessageId, action);
+  }
+
+  rate(score: number, comment?: string): Promise<unknown> {
+    return this.api.rate(score, comment);
   }
 
   async stop(messageId: string): Promise<void> {

@@ -37,6 +37,21 @@ export interface Message {
   products?: Card[];
   quickReplies?: QuickReply[];
   handoff?: boolean;
+  /** A system message about the conversation's state: waiting for staff (`handoff`),
+   * staff away with the email form (`away`), the assistant back (`back`), `closed`. */
+  notice?: Notice | null;
+}
+
+export type Notice = "handoff" | "away" | "back" | "closed";
+
+/** Whether a person is being waited for, from the newest message that says so. */
+export function handedOff(messages: Message[], fallback = false): boolean {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.notice === "back" || m.notice === "closed") return false;
+    if (m.notice === "handoff" || m.notice === "away" || m.handoff) return true;
+  }
+  return fallback;
 }
 
 /** Events the panel understands. Local SSE events arrive as-is; Stream events are mapped. */
@@ -66,6 +81,8 @@ export interface History {
   messages: Message[];
   welcome?: string;
   handoff?: boolean;
+  /** The email address the shopper left while staff were away (local engine's history). */
+  contactEmail?: string;
   /** Set when the engine keeps its own read state (Stream's countUnread). */
   unread?: number;
 }
@@ -82,6 +99,10 @@ export interface Transport {
   history(): Promise<History>;
   send(text: string, clientMessageId: string, action?: ChipAction): Promise<SendResult>;
   stop(messageId: string): Promise<void>;
+  /** Outside business hours: the address staff answers are emailed to. */
+  leaveEmail(email: string): Promise<void>;
+  /** The shopper's rating of the conversation (CSAT 1–5), through the Django route on every engine. */
+  rate(score: number, comment?: string): Promise<unknown>;
   onEvent(cb: (event: ChatEvent) => void): () => void;
   /** Tell the engine the shopper has seen everything (Stream's markRead). */
   markRead?(): void;
@@ -97,6 +118,8 @@ export interface TransportConfig {
   historyUrl: string;
   eventsUrl: string;
   stopUrl: string;
+  contactUrl?: string;
+  ratingUrl?: string;
 }
 
 export interface TokenResponse {
