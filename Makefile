@@ -65,7 +65,7 @@ test-postgres: install
 # The accessibility tests inject axe-core from widget/node_modules.
 test-browser: install widget/node_modules/.installed
 	@test -x $(CHROMIUM) || { echo "Headless Chromium is needed at $(CHROMIUM): apt-get install -y chromium"; exit 1; }
-	DATABASE_URL= CHROMIUM=$(CHROMIUM) python -m pytest -m browser tests/browser
+	DATABASE_URL= CHROMIUM=$(CHROMIUM) python -m pytest -m browser tests/browser tests/security
 
 test: lint widget-check test-sqlite test-postgres test-browser
 	@echo "All checks passed."

@@ -18,6 +18,7 @@ command runs them). Stable ids, so a deployment can silence one on purpose with
 | chatbot.W005 | Stream key and secret set but STREAM_CHAT_ENABLED is false |
 | chatbot.W006 | SESSION_COOKIE_HTTPONLY is False |
 | chatbot.W007 | CHATBOT_TRUSTED_PROXIES or CHATBOT_CLIENT_IP_HEADER set without the other |
+| chatbot.W008 | no chatbot.middleware.ChatErrorsMiddleware (pre-view errors would be HTML) |
 | chatbot.E010 | CHATBOT_ROLE is not shop, gateway or both |
 | chatbot.W010 | gateway assistant without CHATBOT_PUBLIC_URL or CHATBOT_WEBHOOK_SECRET (no tools) |
 """
@@ -239,6 +240,16 @@ def check_sessions(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 "The chat keeps guests in the Django session, but no SessionMiddleware is in MIDDLEWARE.",
                 hint="Add 'django.contrib.sessions.middleware.SessionMiddleware' to MIDDLEWARE.",
                 id="chatbot.E007",
+            )
+        )
+    if "chatbot.middleware.ChatErrorsMiddleware" not in middleware:
+        found.append(
+            Warning(
+                "chatbot.middleware.ChatErrorsMiddleware is not in MIDDLEWARE: a bad Host header or "
+                "an oversized body on a chat route gets Django's HTML error page, not the chat's JSON.",
+                hint="Add 'chatbot.middleware.ChatErrorsMiddleware' near the top of MIDDLEWARE "
+                "(before SecurityMiddleware and CommonMiddleware).",
+                id="chatbot.W008",
             )
         )
     if not getattr(settings, "SESSION_COOKIE_HTTPONLY", True):

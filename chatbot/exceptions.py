@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-from django.http import JsonResponse
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    ImproperlyConfigured,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
+from django.http import JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -116,7 +123,24 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def from_django_exception(exc: Exception) -> ApiError | None:
+    """What Django raises while reading a request (the body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``, a multipart body without a boundary, too many fields, a
+    Host not in ``ALLOWED_HOSTS``, a body cut off) as the chat's JSON error. Left to Django
+    each became an HTML 400 logged at ERROR with a traceback: the client's fault, not ours."""
+    if isinstance(exc, RequestDataTooBig):
+        return ApiError(413, "too_large", "The request body is too large.")
+    if isinstance(exc, DisallowedHost):
+        return ApiError(400, "bad_host", "This site does not answer to that Host header.")
+    if isinstance(exc, (SuspiciousOperation, BadRequest, MultiPartParserError)):
+        return ApiError(400, "invalid_request", f"The request could not be read: {exc}")
+    if isinstance(exc, UnreadablePostError):
+        return ApiError(400, "invalid_request", "The request body was cut off.")
+    return None
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = from_django_exception(exc) or exc
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from . import conf
+from .jsonbody import without_nul
 from .vocabulary import ACTION_TYPES
 
 MAX_ACTION_BYTES = 1024
@@ -76,6 +77,8 @@ class MessageRequestSerializer(serializers.Serializer):
             return None
         if not isinstance(value, dict):
             raise serializers.ValidationError("action must be an object.")
+        if without_nul(value) != value:  # PostgreSQL's jsonb refuses \u0000
+            raise serializers.ValidationError("action must not contain NUL characters.")
         if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_ACTION_BYTES:
             raise serializers.ValidationError(f"action must be at most {MAX_ACTION_BYTES} bytes.")
         kind = value.get("type")

@@ -12,6 +12,8 @@ _CACHE_SECONDS = 60
 
 
 def shop_info(shop_id: str) -> ShopInfo | None:
+    if "\x00" in shop_id:
+        return None  # no shop has one, and PostgreSQL refuses to compare text with NUL
     key = f"chatbot:shop-info:v1:{shop_id}"
     info = cache.get(key)
     if info is None:

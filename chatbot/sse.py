@@ -109,7 +109,9 @@ class SSEDecoder:
             if "\0" not in value:
                 self._id = value
         elif name == "retry":
-            if value.isdigit():
+            # ASCII digits only ("²".isdigit() is true, int("²") raises), and few of them
+            # (int() refuses strings of more than 4,300 digits).
+            if value.isascii() and value.isdigit() and len(value) <= 10:
                 self._retry = int(value)
         else:
             return None  # unknown field: ignored, as the spec says

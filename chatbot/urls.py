@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 from .engines.local import views as local_views
@@ -19,4 +19,6 @@ urlpatterns = [
     # The gateway role asks this shop for tool results here (signed; docs/gateway.md).
     path("api/chatbot/gateway-tools", gateway_callback.gateway_tools, name="gateway-tools"),
     path("api/chatbot/schema", views.SchemaView.as_view(), name="schema"),
+    # Last: any other path under the chat's prefix is the chat's JSON 404, not the host's page.
+    re_path(r"^api/chatbot/", views.not_found, name="not-found"),
 ]

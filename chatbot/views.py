@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -17,7 +17,6 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -28,10 +27,18 @@ from . import conf, leases, lifecycle, ratelimit, runtime
 from .adapters import ShopInfo
 from .conversations import conversation_for, conversation_ref_for
 from .engines import get_engine
-from .exceptions import ApiError, api_exception_handler, chat_disabled, session_changed, shutting_down
+from .exceptions import (
+    ApiError,
+    api_exception_handler,
+    chat_disabled,
+    error_response,
+    session_changed,
+    shutting_down,
+)
 from .identity import Identity, identify
 from .inbox import states
 from .inbox.hours import describe as describe_hours
+from .jsonbody import ChatJSONParser
 from .models import Conversation, ConversationRating, Message
 from .pipeline import receive_shopper_message, request_stop
 from .serializers import (
@@ -107,7 +114,7 @@ class ChatAPIView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []  # chatbot.ratelimit does it, per identity and address
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [ChatJSONParser]  # nesting, size and encoding refused as JSON errors
     content_negotiation_class = DefaultContentNegotiation
     versioning_class = None
     schema = AutoSchema()
@@ -383,6 +390,11 @@ class HistoryView(ChatAPIView):
         }
         answer["messages"] = [message_json(m) for m in reversed(messages)]
         return Response(answer)
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Every other path under the chat's prefix: the chat's JSON 404."""
+    return error_response(ApiError(404, "not_found", "No such chat route."))
 
 
 class _UndocumentedSchema(AutoSchema):

@@ -6,6 +6,7 @@ local-memory cache, the local chat engine and the local shop assistant.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Sign-in throttle (storefront and admin): failed attempts per (username, address).
+    "axes",
     # Only its configuration checks; the middleware below serves the files.
     "servestatic",
     "rest_framework",
@@ -56,6 +59,9 @@ MIDDLEWARE = [
     # Before SecurityMiddleware and host validation: fly's checks use the machine's private
     # address as Host over plain HTTP (see chatbot.health.HealthCheckMiddleware).
     "chatbot.health.HealthCheckMiddleware",
+    # Before host validation and body reading: the chat's routes answer those failures as
+    # JSON, not as Django's logged HTML 400.
+    "chatbot.middleware.ChatErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (after SecurityMiddleware: nosniff/HSTS on them too). Async file
     # responses: under ASGI no "must consume synchronous iterators" warning and no thread
@@ -64,6 +70,8 @@ MIDDLEWARE = [
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything looks a shop, category or product up: %00 is a 400, not a 500 on PostgreSQL.
+    "storefront.middleware.RefuseNulMiddleware",
     # After LocaleMiddleware: the shop's language wins over the browser's.
     "storefront.middleware.ShopMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last (django-axes): swaps the answer of a locked-out sign-in for the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -129,7 +139,9 @@ REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=CHATBOT_DEFAULT
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that treats Redis being down as a cache miss: the shop and
+            # the chat keep answering (chatbot/cache.py; bench/faults.py, phase "redis").
+            "BACKEND": "chatbot.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "shop",
             # Every streaming reply runs in its own thread and reads the cache (stop flag):
@@ -139,6 +151,8 @@ if REDIS_URL:
                 "pool_class": "redis.BlockingConnectionPool",
                 "max_connections": REDIS_MAX_CONNECTIONS,
                 "timeout": 20,
+                # A Redis that is down must be found out fast, not after the OS's minutes.
+                "socket_connect_timeout": 2,
             },
         }
     }
@@ -150,6 +164,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "storefront:login"
+
+# Sign-in throttle (django-axes): after SIGNIN_FAILURE_LIMIT failed attempts for one
+# username from one client address, that pair is refused for SIGNIN_LOCKOUT_MINUTES with a
+# page that says so (429). Both the shop's email sign-in and the admin's login go through
+# Django's authenticate(), which the first backend guards. The address is the chat's own
+# (chatbot.clientaddr: the proxy's header only from trusted proxies, IPv6 per /64), so
+# one rule decides who a client is.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.signin_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.signin_throttle.lockout_response"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
@@ -308,4 +339,5 @@ if env.bool("CSP_ENABLED", default=DJANGO_SECURE):
         CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
     else:
         CONTENT_SECURITY_POLICY = _csp
-    MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+    # Outside django-axes' middleware, so its lockout page carries the policy too.
+    MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "csp.middleware.CSPMiddleware")

@@ -1,9 +1,34 @@
 """Shared fixtures. Each area keeps its own fixtures in its subfolder's conftest."""
 
+import os
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.cache import cache
+
+BROWSER_LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """Playwright, once per session for every folder with browser tests (tests/browser,
+    tests/security): its sync API cannot be started twice in one process."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    """One headless Chromium (``CHROMIUM``, default Debian's) for the session."""
+    launched = playwright.chromium.launch(
+        executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=BROWSER_LAUNCH_ARGS
+    )
+    yield launched
+    launched.close()
 
 
 @pytest.fixture(autouse=True)

@@ -217,7 +217,7 @@ class OpenAIAssistant(RemoteAssistant):
                     continue
                 try:
                     chunk = json.loads(sse.data)
-                except ValueError:
+                except (ValueError, RecursionError):  # nested past the stack is not JSON to us
                     logger.debug("Ignoring a chunk that is not JSON")
                     continue
                 if not isinstance(chunk, dict):
@@ -235,22 +235,29 @@ class OpenAIAssistant(RemoteAssistant):
             )
 
     def _apply_chunk(self, chunk: dict[str, Any], current: _Round) -> Iterator[str]:
-        for choice in chunk.get("choices") or []:
+        # Every level is checked for its type: an upstream that sends a chunk of another
+        # shape (a proxy's error page as JSON, a buggy server) is skipped, not a crash.
+        for choice in _list(chunk.get("choices")):
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
             delta = choice.get("delta") or choice.get("message") or {}
+            if not isinstance(delta, dict):
+                continue
             content = delta.get("content")
             if isinstance(content, str) and content:
                 yield content
-            for piece in delta.get("tool_calls") or []:
+            for piece in _list(delta.get("tool_calls")):
+                if not isinstance(piece, dict):
+                    continue
                 call = current.tool_calls.setdefault(_call_index(piece, current), _ToolCall())
-                call.id = piece.get("id") or call.id
-                function = piece.get("function") or {}
-                call.name = function.get("name") or call.name
+                call.id = _text(piece.get("id")) or call.id
+                function = piece.get("function")
+                function = function if isinstance(function, dict) else {}
+                call.name = _text(function.get("name")) or call.name
                 arguments = function.get("arguments")
                 if isinstance(arguments, dict):
                     arguments = json.dumps(arguments)
-                if arguments:
+                if isinstance(arguments, str) and arguments:
                     call.arguments.append(arguments)
             if choice.get("finish_reason"):
                 current.finish_reason = str(choice["finish_reason"])
@@ -324,12 +331,22 @@ def _is_done(sse: SSEEvent) -> bool:
     return sse.data.strip() == "[DONE]"
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _call_index(piece: dict[str, Any], current: _Round) -> int:
-    if "index" in piece:
-        return int(piece["index"])
+    index = piece.get("index")
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 64:
+        return index
     # Some servers (older Ollama) omit ``index``: a piece with an id or a name starts a
     # new call, anything else continues the last one.
-    starts = bool(piece.get("id") or (piece.get("function") or {}).get("name"))
+    function = piece.get("function")
+    starts = bool(piece.get("id") or (isinstance(function, dict) and function.get("name")))
     if starts or not current.tool_calls:
         return len(current.tool_calls)
     return max(current.tool_calls)

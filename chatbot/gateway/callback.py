@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .. import conf, tools
+from .. import conf, jsonbody, tools
 from ..adapters import get_adapter
 from ..assistants.base import AssistantContext
 from ..exceptions import ApiError, error_response
@@ -49,8 +49,8 @@ def gateway_tools(request: HttpRequest) -> HttpResponse:
         logger.warning("Tool callback refused: %s", refusal.code)
         return error_response(ApiError(401, refusal.code, refusal.message))
     try:
-        call = json.loads(body)
-    except ValueError:
+        call = jsonbody.loads(body)  # the chat's one guard: nesting, encoding, constants
+    except jsonbody.InvalidJSON:
         call = None
     if not isinstance(call, dict) or not isinstance(call.get("name"), str):
         return error_response(ApiError(400, "invalid_request", "The body must be {token, name, arguments}."))

@@ -4,10 +4,10 @@ message); a tool callback URL off the shop's own origins is refused."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from .. import jsonbody
 from ..adapters import ShopInfo
 from ..exceptions import ApiError
 from ..vocabulary import ChatTurn
@@ -46,9 +46,9 @@ def parse(body: bytes, shop_id: str, shop: GatewayShop) -> ChatRequest:
     """The request's body, checked; ``ApiError`` 400 when it is not what docs/gateway.md
     describes."""
     try:
-        data = json.loads(body)
-    except ValueError:
-        raise _bad("The body is not JSON.") from None
+        data = jsonbody.loads(body)  # the chat's one guard: nesting, encoding, constants
+    except jsonbody.InvalidJSON as exc:
+        raise _bad(str(exc), "invalid_json") from None
     if not isinstance(data, dict):
         raise _bad("The body must be a JSON object.")
     about: dict[str, Any] = data["shop"] if isinstance(data.get("shop"), dict) else {}

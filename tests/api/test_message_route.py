@@ -88,7 +88,7 @@ def test_bad_client_message_id_and_malformed_json_are_clear_400s(visitor, assist
 
     broken = visitor.post(URL, "{not json", content_type="application/json", **csrf_headers(visitor))
     assert broken.status_code == 400
-    assert broken.json()["error"]["code"] == "invalid_request"
+    assert broken.json()["error"]["code"] == "invalid_json"
 
 
 @pytest.mark.django_db

@@ -49,14 +49,14 @@ def test_a_visitor_claiming_a_staff_role_is_refused(visitor):
 @pytest.mark.django_db
 def test_signed_in_customer_gets_a_stable_non_identifying_id(visitor, django_user_model):
     user = django_user_model.objects.create_user("ada", "ada@example.com", "pw-12345", first_name="Ada")
-    assert visitor.login(username="ada", password="pw-12345")  # Django's own session sign-in
+    visitor.force_login(user)  # Django's own session sign-in
     first = post(visitor, URL, {"shop": "acme"}).json()
     second = post(visitor, URL, {"shop": "acme"}).json()
     assert first["userId"] == second["userId"] and first["userId"].startswith("c")
     assert str(user.pk) not in first["userId"][1:3]
     assert first["userRole"] == "customer" and first["userName"] == "Ada"
     other_device = Client(enforce_csrf_checks=True)
-    other_device.login(username="ada", password="pw-12345")
+    other_device.force_login(user)
     assert post(other_device, URL, {"shop": "acme"}).json()["userId"] == first["userId"]
 
 

@@ -9,20 +9,18 @@ tests. Failures leave a screenshot in ``artifacts/browser/`` (a CI artefact).
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.support.live import LiveSite
 
 from .helpers import ARTIFACTS
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESKTOP = {"width": 1280, "height": 800}
 
 # A shop whose catalog is hostile: markup in names and descriptions must stay text.
@@ -73,19 +71,8 @@ def base_url(site: LiveSite) -> str:
     return site.servers[0][1]
 
 
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(
-        executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=LAUNCH_ARGS
-    )
-    yield browser
-    browser.close()
+# ``playwright`` and ``browser`` are in tests/conftest.py: one Chromium for every folder's
+# browser tests (Playwright's sync API cannot be started twice in one process).
 
 
 @pytest.hookimpl(wrapper=True)

@@ -64,9 +64,10 @@ def test_production_turns_on_https_only_cookies_hsts_and_csp():
     assert directives["script-src"] == ["'self'"]
     assert directives["frame-ancestors"] == ["'none'"]
     assert directives["connect-src"] == ["'self'"]  # Stream off: nothing else to reach
-    assert s["MIDDLEWARE"][:3] == [
+    assert s["MIDDLEWARE"][:4] == [
         "config.request_id.RequestIdMiddleware",
         "chatbot.health.HealthCheckMiddleware",
+        "chatbot.middleware.ChatErrorsMiddleware",
         "django.middleware.security.SecurityMiddleware",
     ]
     assert "csp.middleware.CSPMiddleware" in s["MIDDLEWARE"]

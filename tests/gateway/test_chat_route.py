@@ -1,5 +1,6 @@
 """POST /gateway/v1/chat as a shop calls it: signatures, replays, CORS, limits, usage."""
 
+import json
 import time
 
 import pytest
@@ -229,3 +230,12 @@ def test_configuration_problems_are_503_or_401_and_no_secret_reaches_the_log(sho
     assert "GATEWAY_TEST_UNSET_VARIABLE is not set" in caplog.text
     for secret in ("sk-live-9x", OTHER_SECRET, "shop-a-secret-5b1e0c", TOOL_SECRET):
         assert secret not in caplog.text
+
+
+def test_a_signed_body_nested_too_deep_is_a_400_json_error_not_a_crash(shops):
+    # The chat's one JSON guard covers the gateway's body too: json.loads alone raises
+    # RecursionError on ~2 KB of brackets, which would be a 500 with a traceback.
+    body = b"[" * 5000 + b"]" * 5000
+    response, content = post_chat(body, signed(body))
+    assert response.status_code == 400
+    assert json.loads(content)["error"]["code"] == "invalid_json"

@@ -1,8 +1,9 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from storefront.models import Category, FaqEntry, Order, OrderLine, Product, Shop
 
@@ -48,6 +49,11 @@ def test_chinese_shop_speaks_chinese(demo):
         any("\u4e00" <= ch <= "\u9fff" for ch in q)
         for q in shop.faq_entries.values_list("question", flat=True)
     )
+
+
+def authenticate(**credentials):
+    # With the sign-in throttle (django-axes) authenticate() needs the request it guards.
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def test_demo_accounts_work(demo):

@@ -183,11 +183,30 @@ def test_invalid_json_is_a_400(client, stream_settings):
     body = b"not json"
     response = client.post(URL, data=body, content_type="application/json", HTTP_X_SIGNATURE=sign(body))
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.json()["error"]["code"] == "invalid_json"
+
+
+def test_deeply_nested_signed_body_is_a_400_without_a_traceback(client, stream_settings, caplog):
+    body = b'{"type": "message.new", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = client.post(URL, data=body, content_type="application/json", HTTP_X_SIGNATURE=sign(body))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
+    assert not [r for r in caplog.records if r.exc_info or r.levelname == "ERROR"]
+
+
+def test_nul_in_a_shoppers_stream_message_is_dropped_not_the_message(
+    client, stream_settings, conversation, received
+):
+    response = post(client, message_new(conversation, text="rain\x00 jacket"))
+    assert response.status_code == 200, response.content
+    args, _ = received[0]
+    assert args[1] == "rain jacket"
 
 
 def test_get_is_not_allowed(client, stream_settings):
-    assert client.get(URL).status_code == 405
+    response = client.get(URL)
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
 
 
 @override_settings(STREAM_CHAT_API_SECRET="")

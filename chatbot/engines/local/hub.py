@@ -39,6 +39,7 @@ logger = logging.getLogger("chatbot.events")
 REPLAY_EVENTS = 500  # per conversation: enough to resume a long reply
 REPLAY_SECONDS = 3600
 HEARTBEAT_SECONDS = 15.0
+PUBLISH_FAILURE_LOG_SECONDS = 10.0  # while Redis is down: one traceback per this many seconds
 PUBSUB_CHANNEL = "chatbot:events"
 
 
@@ -459,6 +460,25 @@ class _BatchPublisher:
                 self.sent += len(batch)
                 self.cond.notify_all()
 
+    _failure_logged_at = 0.0
+    _failures_unlogged = 0
+
+    def _log_publish_failure(self, events: int) -> None:
+        """One ERROR with the traceback per ``PUBLISH_FAILURE_LOG_SECONDS`` while Redis is
+        down, counting the batches in between: a flush every few hundred ms must not
+        write a traceback each (bench/faults.py, phase ``redis``)."""
+        now = time.monotonic()
+        if now - _BatchPublisher._failure_logged_at < PUBLISH_FAILURE_LOG_SECONDS:
+            _BatchPublisher._failures_unlogged += 1
+            return
+        skipped, _BatchPublisher._failures_unlogged = _BatchPublisher._failures_unlogged, 0
+        _BatchPublisher._failure_logged_at = now
+        logger.exception(
+            "Could not publish %d chat event(s) to Redis (%d more batches failed since the last report)",
+            events,
+            skipped,
+        )
+
     def _send(self, batch: list[tuple[int, str, str]]) -> None:
         keys = [RedisHub._stream_key(cid) for cid, _t, _b in batch]
         args: list[Any] = [PUBSUB_CHANNEL, REPLAY_EVENTS, REPLAY_SECONDS]
@@ -471,7 +491,7 @@ class _BatchPublisher:
             except Exception:
                 if attempt == 2:
                     # Live subscribers miss these; the stored messages (history) do not.
-                    logger.exception("Could not publish %d chat event(s) to Redis", len(batch))
+                    self._log_publish_failure(len(batch))
                 else:
                     time.sleep(0.2)
 

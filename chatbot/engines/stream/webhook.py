@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import zlib
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from ... import conf, jobs
+from ... import conf, jobs, jsonbody
 from ...exceptions import error_body
 from ...models import Conversation, Message, WebhookDelivery
 from . import client as stream
@@ -67,12 +66,18 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 
 
 @csrf_exempt  # Stream cannot send our CSRF token; the HMAC signature authenticates it.
-@require_POST
 def stream_webhook(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        response = _error(405, "method_not_allowed", "Stream webhooks are POSTed.")
+        response["Allow"] = "POST"
+        return response
     secret = str(conf.get("STREAM_CHAT_API_SECRET") or "")
     if not secret:
         return _error(404, "stream_disabled", "Stream Chat is not configured on this site.")
-    raw = request.body
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        return _error(413, "too_large", "Webhook body too large.")
     if len(raw) > MAX_BODY_BYTES:
         return _error(413, "too_large", "Webhook body too large.")
     try:
@@ -84,11 +89,14 @@ def stream_webhook(request: HttpRequest) -> JsonResponse:
             401, "invalid_signature", "X-Signature does not match the body signed with the API secret."
         )
     try:
-        event = json.loads(body)
-    except ValueError:
-        return _error(400, "invalid_request", "The body is not JSON.")
+        event = jsonbody.loads(body)
+    except jsonbody.InvalidJSON as exc:
+        return _error(400, "invalid_json", str(exc))
     if not isinstance(event, dict):
         return _error(400, "invalid_request", "The body is not a JSON object.")
+    # PostgreSQL cannot store NUL in text; Stream relays whatever a client typed. The
+    # character carries nothing a shopper meant, so it goes rather than the message.
+    event = jsonbody.without_nul(event)
 
     event_type = str(event.get("type") or "")
     if event_type not in HANDLED_EVENTS:
@@ -119,10 +127,16 @@ def handle_event(event: dict[str, Any]) -> None:
         handle_stop(event)
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A field that should be a JSON object, or ``{}``: the body is signed by Stream, but
+    its shape is still checked at every level rather than trusted (a crash here would
+    lose the event)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _sender(event: dict[str, Any]) -> dict[str, Any]:
-    message = event.get("message") or {}
-    user = message.get("user") or event.get("user") or {}
-    return user if isinstance(user, dict) else {}
+    message = _object(event.get("message"))
+    return _object(message.get("user")) or _object(event.get("user"))
 
 
 def _channel_id(event: dict[str, Any]) -> str:
@@ -163,7 +177,8 @@ def handle_message_new(event: dict[str, Any]) -> None:
         return  # our own assistant: answering it would loop
     if message.get("type", "regular") != "regular" or message.get("parent_id"):
         return  # system/ephemeral/error messages and thread replies are not questions
-    text = str(message.get("text") or "").strip()
+    text = message.get("text")
+    text = text.strip() if isinstance(text, str) else ""
     message_id = str(message.get("id") or "")
     if not text or not message_id:
         return
@@ -194,7 +209,7 @@ def handle_stop(event: dict[str, Any]) -> None:
     if conversation is None:
         return
     replies = Message.objects.filter(conversation=conversation, role=Message.Role.ASSISTANT)
-    message_id = event.get("message_id") or (event.get("message") or {}).get("id")
+    message_id = event.get("message_id") or _object(event.get("message")).get("id")
     if message_id:
         reply = replies.filter(engine_message_id=str(message_id)).first()
     else:

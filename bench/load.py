@@ -1,0 +1,238 @@
+"""Sale-day load: a bounded, open-loop asyncio client (httpx) sends mixed traffic at a fixed
+rate to the real server and the demo shop, then checks nothing was lost.
+
+The server is the one production runs (uvicorn worker, ``tests.support.live.LiveSite``)
+on the demo data (``load_demo``), with the built-in assistant answering from the demo
+catalog. Visitors (each its own cookies) make, at ``--rate`` requests per second in all
+for ``--seconds``: shop pages, token calls, messages (each with its own id), history
+reads and event streams (opened, read to their first line, closed: the figure is the time to it). The
+client is open-loop (a slow server does not slow the offered load) and bounded
+(``--max-in-flight``: past it a request is counted as *shed by the client*, not queued).
+
+Printed: offered and achieved rate; per route n, errors, p50/p95/p99/max in ms; the
+server's RSS before (after a warm-up) and after; and, once replies have settled, messages
+acknowledged vs stored (lost, duplicated). Exit code 1 on any error or lost message.
+
+    python bench/load.py                            # 200 req/s for 60 s, 200 visitors
+    python bench/load.py --rate 20 --seconds 5 --visitors 20          # a smoke run
+    python bench/load.py --postgres postgres://postgres@127.0.0.1:5432
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import secrets
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._chat_load import percentile, throwaway_postgres  # noqa: E402
+from tests.support.live import LiveSite  # noqa: E402
+
+MIX = {"page": 30, "token": 15, "message": 20, "history": 25, "events": 10}
+PAGES = ["/s/demo/", "/s/demo/products/", "/s/demo/products/?q=tent", "/s/demo/p/NW-TNT-2P-GRN/"]
+QUESTIONS = ["Do you have tents?", "What is your return policy?", "rain jacket under $100", "hi", "shipping?"]
+SITE_ENV = {
+    "CHATBOT_ASSISTANT": "local",
+    "CHATBOT_RATE_LIMIT": "1000000",
+    "CHATBOT_TOKEN_RATE_LIMIT": "1000000",
+    # Every visitor comes from 127.0.0.1: lift the per-address limits.
+    "CHATBOT_ADDRESS_RATE_LIMIT": "1000000",
+    "CHATBOT_ADDRESS_TOKEN_RATE_LIMIT": "1000000",
+    "CHATBOT_NEW_CONVERSATIONS_PER_HOUR": "1000000",
+    "CHATBOT_MAX_QUEUED_REPLIES": "1000000",
+    "LOG_LEVEL": "WARNING",
+    "DEBUG": "false",
+    "REDIS_URL": "",
+}
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class Visitor:
+    def __init__(self, base: str, n: int) -> None:
+        self.base = base
+        self.n = n
+        self.csrf = secrets.token_hex(16)
+        self.client = httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30, connect=10))
+        self.client.cookies.set("csrftoken", self.csrf)
+        self.acked: list[str] = []
+        self.has_chat = False
+
+    async def post(self, path: str, body: dict) -> httpx.Response:
+        return await self.client.post(
+            path,
+            json={"shop": "demo", **body},
+            headers={"X-CSRFToken": self.csrf, "Referer": self.base + "/"},
+        )
+
+    async def do(self, route: str) -> tuple[bool, str]:
+        """One request of ``route``; (ok, what went wrong)."""
+        if route in ("history", "events") and not self.has_chat:
+            route = "token"  # a visitor opens the chat before reading it
+        if route == "page":
+            response = await self.client.get(random.choice(PAGES))
+        elif route == "token":
+            response = await self.post("/api/chatbot/stream-chat-token", {})
+            self.has_chat = self.has_chat or response.status_code == 200
+        elif route == "message":
+            cid = f"L{self.n}-{secrets.token_hex(5)}"
+            response = await self.post(
+                "/api/chatbot/stream-message", {"text": random.choice(QUESTIONS), "clientMessageId": cid}
+            )
+            if response.status_code < 300:
+                self.acked.append(cid)
+                self.has_chat = True
+        elif route == "history":
+            response = await self.client.get("/api/chatbot/history?shop=demo")
+        else:
+            async with self.client.stream("GET", "/api/chatbot/events?shop=demo") as response:
+                if response.status_code == 200:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(2):
+                            async for _line in response.aiter_lines():
+                                break
+        if response.status_code >= 400:
+            return False, f"{route} {response.status_code}"
+        return True, ""
+
+
+async def run(args: argparse.Namespace, base: str, pid: int) -> int:
+    rng = random.Random(args.seed)
+    random.seed(args.seed)
+    visitors = [Visitor(base, n) for n in range(args.visitors)]
+    routes = list(MIX)
+    weights = [MIX[r] for r in routes]
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: Counter[str] = Counter()
+    shed = 0
+    in_flight = asyncio.Semaphore(args.max_in_flight)
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def one(visitor: Visitor, route: str) -> None:
+        started = time.perf_counter()
+        try:
+            ok, problem = await visitor.do(route)
+        except httpx.HTTPError as exc:
+            ok, problem = False, f"{route} {type(exc).__name__}"
+        finally:
+            in_flight.release()
+        latencies[route].append((time.perf_counter() - started) * 1000)
+        if not ok:
+            errors[problem] += 1
+
+    # Warm-up: every visitor's page and chat, then the "before" memory figure.
+    await asyncio.gather(*(v.client.get("/s/demo/") for v in visitors))
+    await asyncio.gather(*(v.post("/api/chatbot/stream-chat-token", {}) for v in visitors))
+    for v in visitors:
+        v.has_chat = True
+    rss_before = rss_kib(pid)
+
+    total = int(args.rate * args.seconds)
+    interval = 1 / args.rate
+    start = time.perf_counter()
+    for i in range(total):
+        delay = start + i * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if in_flight.locked():
+            shed += 1
+            continue
+        await in_flight.acquire()
+        route = rng.choices(routes, weights)[0]
+        task = asyncio.create_task(one(rng.choice(visitors), route))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    sending = time.perf_counter() - start
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    rss_after = rss_kib(pid)
+
+    # Lost messages: every acknowledged id is in its visitor's history, once.
+    await asyncio.sleep(args.settle)
+    acked = stored = dups = 0
+    for v in visitors:
+        if not v.acked:
+            continue
+        history = (await v.client.get("/api/chatbot/history?shop=demo&limit=200")).json()["messages"]
+        ids = Counter(m.get("clientMessageId") for m in history if m["role"] == "shopper")
+        acked += len(v.acked)
+        stored += sum(1 for cid in v.acked if ids[cid] >= 1)
+        dups += sum(1 for cid in v.acked if ids[cid] > 1)
+    for v in visitors:
+        await v.client.aclose()
+
+    done = sum(len(v) for v in latencies.values())
+    print(
+        f"offered {args.rate:g} req/s for {args.seconds:g} s ({total} requests, sent in {sending:.1f} s); "
+        f"completed {done} in {elapsed:.1f} s = {done / elapsed:.1f} req/s; shed by the client {shed}"
+    )
+    print()
+    print(f"{'route':9} {'n':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for route in routes:
+        values = latencies[route]
+        n_err = sum(c for k, c in errors.items() if k.startswith(route + " "))
+        p50, p95, p99 = (percentile(values, p) for p in (50, 95, 99))
+        worst = max(values) if values else float("nan")
+        print(f"{route:9} {len(values):6} {n_err:6} {p50:8.1f} {p95:8.1f} {p99:8.1f} {worst:8.1f}")
+    print()
+    print(
+        f"server RSS before {rss_before / 1024:.1f} MiB, after {rss_after / 1024:.1f} MiB "
+        f"({(rss_after - rss_before) / 1024:+.1f} MiB)"
+    )
+    print(f"messages acknowledged {acked}, stored {stored}, lost {acked - stored}, duplicated {dups}")
+    if errors:
+        print("errors: " + ", ".join(f"{k} x{v}" for k, v in errors.most_common(8)))
+    return 1 if errors or acked != stored or dups or shed else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=float, default=200, help="requests per second, all routes")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--visitors", type=int, default=200)
+    parser.add_argument(
+        "--max-in-flight", type=int, default=400, help="client bound; beyond it requests are shed"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=5, help="seconds for replies to finish before checking"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (RSS is the first one's)")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--postgres", default="", help="server URL; the site gets a throwaway database there")
+    args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        database_url = stack.enter_context(throwaway_postgres(args.postgres)) if args.postgres else None
+        live = stack.enter_context(LiveSite(env=SITE_ENV, database_url=database_url))
+        live.manage("migrate", "--noinput")
+        live.manage("load_demo")
+        base = live.start(workers=args.workers)
+        pid = live.servers[-1][0].pid
+        print(
+            f"server {base} (pid {pid}), database {database_url or 'SQLite file'}, {args.visitors} visitors, "
+            f"mix {MIX}"
+        )
+        code = asyncio.run(run(args, base, pid))
+        log = live.log(base)
+        print(f"server log: {log.count('Traceback')} tracebacks, {log.count(' ERROR ')} ERROR lines")
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
