@@ -181,6 +181,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.signin_throttle.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.signin_throttle.lockout_response"
+# No "AXES: BEGIN" banner: the seed names the start-up lines a deploy should show.
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
