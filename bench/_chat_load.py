@@ -79,6 +79,7 @@ class ShopperRun:
     client: httpx.AsyncClient | None = None
     token: dict | None = None
     delays_ms: list[float] = field(default_factory=list)
+    emitted_at: list[float] = field(default_factory=list)  # when each delay's delta was emitted
     done: asyncio.Event = field(default_factory=asyncio.Event)
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     deltas: int = 0
@@ -118,6 +119,7 @@ class ShopperRun:
                         text = json.loads(line[6:])["text"]
                         emitted = float(text.split("@", 1)[1].rstrip("]"))
                         self.delays_ms.append((received - emitted) * 1000)
+                        self.emitted_at.append(emitted)
                         self.deltas += 1
                     elif line.startswith("data: ") and event in ("reply.done", "reply.failed"):
                         if event == "reply.failed":

@@ -22,8 +22,8 @@ import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.db import close_old_connections, connection
-from django.db.models import Case, Q, TextField, Value, When
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from . import conf
@@ -125,16 +125,32 @@ def flush_checkpoints() -> int:
 
 
 def _write_checkpoints(batch: dict[int, str]) -> int:
-    written = 0
-    items = list(batch.items())
-    for start in range(0, len(items), 200):
-        chunk = items[start : start + 200]
-        text = Case(*(When(pk=pk, then=Value(t)) for pk, t in chunk), output_field=TextField())
-        # Only replies still streaming: one that finished meanwhile keeps its final text.
-        written += Message.objects.filter(
-            pk__in=[pk for pk, _ in chunk], status=Message.Status.STREAMING
-        ).update(text=text, lease_until=lease_until(), updated_at=timezone.now())
-    return written
+    """One statement run for every reply in the batch, in one transaction.
+
+    Written as SQL rather than one ORM ``UPDATE … CASE WHEN`` per 200 replies: building
+    that expression costs a few hundred microseconds of Python per reply, on a thread that
+    shares the GIL with the event loop streaming the very same replies (at 500 concurrent
+    replies it was a third as much CPU as the loop itself)."""
+    meta = Message._meta
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        return quote(field.column)
+
+    # Names from the model, quoted by the backend; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {column('text')} = %s, {column('lease_until')} = %s, "  # noqa: S608
+        f"{column('updated_at')} = %s WHERE {column('id')} = %s AND {column('status')} = %s"
+    )
+    # Only replies still streaming: one that finished meanwhile keeps its final text.
+    until = meta.get_field("lease_until").get_db_prep_value(lease_until(), connection)
+    now = meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
+    rows = [(text, until, now, pk, Message.Status.STREAMING.value) for pk, text in batch.items()]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        return max(0, cursor.rowcount)
 
 
 def keep_leases() -> int:
