@@ -81,11 +81,15 @@ def test_the_corpus_is_inert_in_admin(page: Page, site, shot) -> None:
     expect(page.locator("#id_welcome_message")).to_have_value(f"{XSS_CORPUS[0]} Welcome")
     assert_inert(page, seen)
 
-    # A staff reply carrying markup reaches the conversation as text too.
+    # A staff reply and an internal note carrying markup, from the inbox's reply box,
+    # reach the transcript and the notes as text too.
     page.goto(f"/admin/chatbot/conversation/{site.xss_conversation}/change/")
-    page.fill("#id_staff_reply", XSS_CORPUS[5])
-    page.click("input[name=_continue]")
+    page.fill("#cb-reply", XSS_CORPUS[5])
+    page.get_by_role("button", name="Send to the shopper").click()
     expect(page.get_by_text(XSS_CORPUS[5], exact=True).first).to_be_attached()
+    page.fill("#cb-reply", XSS_CORPUS[3])
+    page.get_by_role("button", name="Save as internal note").click()
+    expect(page.get_by_text(XSS_CORPUS[3], exact=True).first).to_be_attached()
     assert_inert(page, seen)
 
     page.goto("/admin/storefront/product/?q=XSS")
