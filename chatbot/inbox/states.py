@@ -19,6 +19,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .. import activity
 from ..engines import get_engine
@@ -137,25 +138,34 @@ def staff_reply(conversation: Conversation, text: str) -> Message:
 
 def hand_back(conversation: Conversation) -> Message:
     """The assistant answers again; the widget says so and its footer returns to normal."""
-    with transaction.atomic():
-        Conversation.objects.filter(pk=conversation.pk).update(
-            state=State.ASSISTANT, handoff_at=None, contact_email="", staff_read_at=timezone.now()
-        )
-        conversation.state, conversation.handoff_at, conversation.contact_email = State.ASSISTANT, None, ""
-        with translation.override(_language(conversation)):
-            text = _("The assistant is back. Ask me anything.")
-        return _system_message(conversation, text, Message.Notice.BACK)
+    return _end_staff_turn(
+        conversation,
+        State.ASSISTANT,
+        gettext_noop("The assistant is back. Ask me anything."),
+        Message.Notice.BACK,
+    )
 
 
 def close(conversation: Conversation) -> Message:
+    return _end_staff_turn(
+        conversation,
+        State.CLOSED,
+        gettext_noop("Our team closed this conversation. Write here any time; the assistant will answer."),
+        Message.Notice.CLOSED,
+    )
+
+
+def _end_staff_turn(conversation: Conversation, state: str, text: str, notice: str) -> Message:
+    """Hand back and close end the hand-off alike: state, no hand-off, no email, all read,
+    then the notice in the shopper's language."""
     with transaction.atomic():
         Conversation.objects.filter(pk=conversation.pk).update(
-            state=State.CLOSED, handoff_at=None, contact_email="", staff_read_at=timezone.now()
+            state=state, handoff_at=None, contact_email="", staff_read_at=timezone.now()
         )
-        conversation.state, conversation.handoff_at, conversation.contact_email = State.CLOSED, None, ""
+        conversation.state, conversation.handoff_at, conversation.contact_email = state, None, ""
         with translation.override(_language(conversation)):
-            text = _("Our team closed this conversation. Write here any time; the assistant will answer.")
-        return _system_message(conversation, text, Message.Notice.CLOSED)
+            said = _(text)
+        return _system_message(conversation, said, notice)
 
 
 def reopen_if_closed(conversation: Conversation) -> None:
