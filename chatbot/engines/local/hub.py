@@ -29,7 +29,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ... import conf
@@ -52,6 +52,12 @@ class Event:
     def to_sse(self) -> str:
         payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
         return f"id: {self.id}\nevent: {self.type}\ndata: {payload}\n\n"
+
+    @cached_property
+    def sse_bytes(self) -> bytes:
+        """The event as the wire carries it, encoded once however many streams send it
+        (a conversation open in several tabs and devices)."""
+        return self.to_sse().encode()
 
 
 # Put into every open stream of this process when it shuts down (chatbot.lifecycle): the
@@ -283,7 +289,9 @@ class MemoryHub(EventHub):
         now = time.monotonic()
         with self._lock:
             event = Event(self._next_id(), event_type, data)
-            buffer = self._buffers.setdefault(conversation_id, deque(maxlen=REPLAY_EVENTS))
+            buffer = self._buffers.get(conversation_id)
+            if buffer is None:
+                buffer = self._buffers[conversation_id] = deque(maxlen=REPLAY_EVENTS)
             buffer.append((now, event))
             if len(self._buffers) > 10_000:  # bound memory: forget idle conversations
                 self._forget_idle(now)
