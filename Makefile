@@ -60,14 +60,20 @@ test-postgres: install
 	@pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 || python -c "import psycopg; psycopg.connect('$(PG_URL)/postgres').close()" \
 	  || { echo "PostgreSQL must answer on 127.0.0.1:5432 (see README)"; exit 1; }
 	# pytest-django creates test_<name> and drops it afterwards: a throwaway database.
-	DATABASE_URL=$(PG_URL)/chatbot_ci_$$$$ python -m pytest -m "not browser"
+	DATABASE_URL=$(PG_URL)/chatbot_ci_$$$$ CHATBOT_TEST_REDIS_DB_SHIFT=8 python -m pytest -m "not browser" -p no:cacheprovider
+
+# Both database suites side by side: they spend most of their time waiting on live servers
+# and sockets, not computing (about 7 minutes each on 2 cores, run one after the other).
+# Each has its own Redis databases (tests/support/redisdb.py); output is kept per suite.
+test-python: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # The accessibility tests inject axe-core from widget/node_modules.
 test-browser: install widget/node_modules/.installed
 	@test -x $(CHROMIUM) || { echo "Headless Chromium is needed at $(CHROMIUM): apt-get install -y chromium"; exit 1; }
 	DATABASE_URL= CHROMIUM=$(CHROMIUM) python -m pytest -m browser tests/browser tests/security
 
-test: lint widget-check test-sqlite test-postgres test-browser
+test: lint widget-check test-python test-browser
 	@echo "All checks passed."
 
-.PHONY: help install demo lint widget-check test-sqlite test-postgres test-browser test
+.PHONY: help install demo lint widget-check test-sqlite test-postgres test-python test-browser test

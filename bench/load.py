@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import secrets
 import sys
@@ -57,10 +58,17 @@ SITE_ENV = {
 
 
 def rss_kib(pid: int) -> int:
+    """The server's resident memory: the process and its children (the workers, with
+    ``--workers`` above 1)."""
+    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+            total += int(line.split()[1])
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else ():
+        with contextlib.suppress(OSError):
+            total += rss_kib(int(child))
+    return total
 
 
 class Visitor:
@@ -213,20 +221,32 @@ def main() -> int:
     parser.add_argument(
         "--settle", type=float, default=5, help="seconds for replies to finish before checking"
     )
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (RSS is the first one's)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (RSS counts them all)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--postgres", default="", help="server URL; the site gets a throwaway database there")
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="the workers share events, limits and caches through Redis (REDIS_URL, else "
+        "redis://127.0.0.1:6379/11, emptied first), as production runs more than one",
+    )
     args = parser.parse_args()
+    site_env = dict(SITE_ENV)
+    if args.redis:
+        import redis
+
+        site_env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+        redis.Redis.from_url(site_env["REDIS_URL"]).flushdb()
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(throwaway_postgres(args.postgres)) if args.postgres else None
-        live = stack.enter_context(LiveSite(env=SITE_ENV, database_url=database_url))
+        live = stack.enter_context(LiveSite(env=site_env, database_url=database_url))
         live.manage("migrate", "--noinput")
         live.manage("load_demo")
         base = live.start(workers=args.workers)
         pid = live.servers[-1][0].pid
         print(
-            f"server {base} (pid {pid}), database {database_url or 'SQLite file'}, {args.visitors} visitors, "
-            f"mix {MIX}"
+            f"server {base} (pid {pid}, {args.workers} worker(s)), database {database_url or 'SQLite file'}, "
+            f"Redis {site_env['REDIS_URL'] or 'none'}, {args.visitors} visitors, mix {MIX}"
         )
         code = asyncio.run(run(args, base, pid))
         log = live.log(base)

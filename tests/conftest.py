@@ -1,6 +1,8 @@
 """Shared fixtures. Each area keeps its own fixtures in its subfolder's conftest."""
 
 import os
+import time
+import types
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -40,6 +42,17 @@ def _clear_cache():
     yield
     cache.clear()
     stop._here.clear()
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_limit_window(monkeypatch):
+    """The rate limits count in fixed windows of the wall clock; a test sending its
+    requests across a window's edge saw its counts start again (a flake seen in CI, where
+    "the 6th request is refused" met a new minute). In-process tests count in one window."""
+    from chatbot import ratelimit
+
+    frozen = float(int(time.time()))
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: frozen))
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ from chatbot.identity import customer_chat_id
 from chatbot.models import Conversation, ConversationRating, Message
 from tests.doubles.stream_double import StreamDouble
 from tests.support.clock import FakeClock
+from tests.support.redisdb import redis_test_url
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def hub(request, settings):
     if request.param == "redis":
         import redis
 
-        url = "redis://127.0.0.1:6379/9"
+        url = redis_test_url(9)
         try:
             redis.Redis.from_url(url).ping()
         except redis.RedisError:

@@ -9,12 +9,13 @@ import pytest
 import redis
 
 from chatbot.engines.local.hub import MemoryHub, RedisHub
+from tests.support.redisdb import redis_test_url
 
 from .contract import EngineContract
 from .observers import HubObserver
 
 # Its own database, away from the live tests' (15): conversation ids repeat across runs.
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_test_url(13)
 
 
 class TestLocalEngineContract(EngineContract):

@@ -6,6 +6,7 @@ import pytest
 import redis
 
 from tests.support.live import LiveSite, Shopper, reading
+from tests.support.redisdb import redis_test_url
 
 FAKES = {
     "CHATBOT_SHOP_ADAPTER": "tests.support.shops.MemoryShopAdapter",
@@ -75,7 +76,7 @@ def test_stop_button_ends_the_reply_early(site):
 
 @pytest.mark.redis
 def test_two_processes_share_events_through_redis():
-    url = "redis://127.0.0.1:6379/15"
+    url = redis_test_url(15)
     try:
         redis.Redis.from_url(url).ping()
     except redis.RedisError:

@@ -20,6 +20,7 @@ import pytest
 import redis
 
 from tests.support.live import TICKING_ENV, LiveSite, Shopper, reading, wait_for
+from tests.support.redisdb import redis_test_url
 
 ENV = {**TICKING_ENV, "CHATBOT_SHUTDOWN_GRACE_SECONDS": "4"}
 
@@ -122,7 +123,7 @@ def test_a_message_sent_while_the_server_drains_is_refused_with_503_and_not_stor
 
 @pytest.mark.redis
 def test_two_processes_on_redis_the_one_running_the_reply_killed_the_other_shows_it():
-    url = "redis://127.0.0.1:6379/12"
+    url = redis_test_url(12)
     try:
         redis.Redis.from_url(url).flushdb()
     except redis.RedisError:
