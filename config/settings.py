@@ -72,15 +72,18 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Before anything looks a shop, category or product up: %00 is a 400, not a 500 on PostgreSQL.
     "storefront.middleware.RefuseNulMiddleware",
-    # After LocaleMiddleware: the shop's language wins over the browser's.
-    "storefront.middleware.ShopMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last (django-axes): swaps the answer of a locked-out sign-in for the lockout page.
+    # Swaps the answer of a locked-out sign-in for the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Innermost, and sync-only: under ASGI it makes everything from ServeStatic down run as
+    # one sync block in one thread (one hop in, one back for the view), not an async
+    # middleware each hopping to a thread for its process_request and process_response
+    # (about a dozen hops a request). After LocaleMiddleware: the shop's language wins.
+    "storefront.middleware.ShopMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
