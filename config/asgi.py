@@ -2,8 +2,8 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from config.asgi_handler import get_asgi_application
 
 application = get_asgi_application()
