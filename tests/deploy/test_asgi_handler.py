@@ -1,0 +1,111 @@
+"""config.asgi_handler: under ASGI the sync middleware block also runs the (sync) view, in
+its own thread, and every middleware still runs; without a sync-only middleware Django's
+own async core is kept."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.http import HttpResponse, JsonResponse
+from django.urls import path
+
+from config.asgi_handler import SyncBlockASGIHandler
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+seen: dict[str, int] = {}
+
+
+class RecordThreadMiddleware:
+    """Sync-only, innermost: notes the thread the sync block runs in."""
+
+    sync_capable, async_capable = True, False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seen["middleware"] = threading.get_ident()
+        return self.get_response(request)
+
+
+def sync_view(request):
+    seen["view"] = threading.get_ident()
+    return JsonResponse({"ok": True})
+
+
+async def async_view(request):
+    seen["async_view"] = threading.get_ident()
+    return HttpResponse("async")
+
+
+urlpatterns = [path("sync/", sync_view), path("async/", async_view)]
+
+
+@async_to_sync
+async def get(application, url: str) -> tuple[int, dict[bytes, bytes], bytes]:
+    seen["loop"] = threading.get_ident()
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "path": url,
+        "raw_path": url.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+        "scheme": "http",
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    start = await communicator.receive_output(5)
+    body = b""
+    while True:
+        message = await communicator.receive_output(5)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    return start["status"], dict(start["headers"]), body
+
+
+@pytest.fixture
+def project_middleware(settings):
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.RecordThreadMiddleware"]
+    seen.clear()
+    return settings
+
+
+def test_the_sync_view_runs_in_the_sync_blocks_thread_and_every_middleware_runs(project_middleware):
+    application = SyncBlockASGIHandler()
+    assert application._sync_core
+    status, headers, body = get(application, "/sync/")
+    assert status == 200 and body == b'{"ok": true}'
+    assert seen["view"] == seen["middleware"]
+    assert seen["view"] != seen["loop"]  # not on the event loop's thread
+    # The outer async middleware (request id), the sync block's (security, clickjacking)
+    # and the view's middleware (CSRF's process_view, called by the sync core) all ran.
+    assert b"X-Request-ID" in headers
+    assert headers[b"X-Frame-Options"] == b"DENY"
+    assert headers[b"X-Content-Type-Options"] == b"nosniff"
+
+
+def test_an_async_view_still_answers_through_the_sync_block(project_middleware):
+    status, _, body = get(SyncBlockASGIHandler(), "/async/")
+    assert status == 200 and body == b"async"
+    assert "async_view" in seen
+
+
+def test_without_a_sync_only_middleware_djangos_async_core_is_kept(settings):
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.startswith("storefront.")]
+    application = SyncBlockASGIHandler()
+    assert not application._sync_core
+    status, _, body = get(application, "/sync/")
+    assert status == 200 and body == b'{"ok": true}'
