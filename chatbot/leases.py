@@ -221,12 +221,11 @@ class _Keeper(threading.Thread):
     def __init__(self) -> None:
         super().__init__(name="chatbot-leases", daemon=True)
         self.wake = threading.Event()
-        self.stopping = threading.Event()
         self.pid = os.getpid()  # a forked worker inherits this object but not the thread
 
     def run(self) -> None:
         renewed = 0.0
-        while not self.stopping.is_set():
+        while True:
             try:
                 flush_checkpoints()
                 if time.monotonic() - renewed >= renew_seconds():
@@ -261,19 +260,6 @@ def start_keeper() -> None:
             return
         _keeper = _Keeper()
         _keeper.start()
-
-
-def stop_keeper(timeout: float = 10.0) -> None:
-    """Stop this process's keeper and wait for it (its round in progress ends first). For
-    whoever closes the database under it: a keeper waking after the connection pool was
-    closed opens a new one, and a test run's teardown could then not drop its database."""
-    global _keeper
-    with _keeper_lock:
-        keeper, _keeper = _keeper, None
-    if keeper is not None and keeper.is_alive():
-        keeper.stopping.set()
-        keeper.wake.set()
-        keeper.join(timeout)
 
 
 def stop_orphan(reply: Message) -> bool:

@@ -33,18 +33,6 @@ def browser(playwright: Any) -> Iterator[Any]:
     launched.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _lease_keeper_stopped_before_the_database_goes(django_db_setup):
-    """The lease keeper (a thread that outlives tests) stops before the test database is
-    dropped: waking after Django closed the connection pool, it opened a new one, and the
-    PostgreSQL run ended with "database is being accessed by other users" and a database
-    left behind."""
-    yield
-    from chatbot import leases
-
-    leases.stop_keeper()
-
-
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from chatbot import stop

@@ -122,16 +122,3 @@ def test_queued_checkpoints_are_written_in_one_batch_and_never_over_a_finished_r
     assert Message.objects.get(pk=first.pk).text == "partial one"
     assert Message.objects.get(pk=finished.pk).text == finished.text  # the final text stays
     assert leases.flush_checkpoints() == 0
-
-
-def test_the_keeper_stops_when_asked_and_starts_again():
-    leases.stop_keeper()
-    leases.start_keeper()
-    keeper = leases._keeper
-    assert keeper is not None and keeper.is_alive()
-    leases.stop_keeper()
-    assert not keeper.is_alive()  # waited for, not only told
-    assert leases._keeper is None
-    leases.start_keeper()
-    assert leases._keeper is not None and leases._keeper is not keeper and leases._keeper.is_alive()
-    leases.stop_keeper()
