@@ -49,15 +49,12 @@ class Event:
     type: str
     data: dict[str, Any]
 
-    def to_sse(self) -> str:
-        payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
-        return f"id: {self.id}\nevent: {self.type}\ndata: {payload}\n\n"
-
     @cached_property
     def sse_bytes(self) -> bytes:
         """The event as the wire carries it, encoded once however many streams send it
         (a conversation open in several tabs and devices)."""
-        return self.to_sse().encode()
+        payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        return f"id: {self.id}\nevent: {self.type}\ndata: {payload}\n\n".encode()
 
 
 # Put into every open stream of this process when it shuts down (chatbot.lifecycle): the

@@ -44,7 +44,7 @@ from . import hub as events
 
 SESSION_CHECK_HEARTBEATS = 4  # the session backstop runs on every 4th heartbeat (1 min at 15 s)
 # retry: how long the browser waits before reconnecting on its own.
-_STREAM_OPENING = "retry: 2000\n: connected\n\n"
+_STREAM_OPENING = b"retry: 2000\n: connected\n\n"
 
 
 @dataclass(frozen=True)
@@ -157,17 +157,17 @@ def _ended(grant: Grant, event: events.Event) -> bool:
         return False
 
 
-def _ended_sse(event_id: str, reason: str) -> str:
-    return events.Event(event_id, SESSION_ENDED, {"reason": reason}).to_sse()
+def _ended_sse(event_id: str, reason: str) -> bytes:
+    return events.Event(event_id, SESSION_ENDED, {"reason": reason}).sse_bytes
 
 
-def _on_heartbeat(grant: Grant, slots: _Slots, beats: int) -> tuple[str, bool]:
+def _on_heartbeat(grant: Grant, slots: _Slots, beats: int) -> tuple[bytes, bool]:
     """Keeps the stream's slot; every few beats checks its session still exists.
     Returns what to send and whether the stream ends (in a worker thread under ASGI)."""
     slots.refresh()
     if beats % SESSION_CHECK_HEARTBEATS == 0 and not _session_alive(grant.session_key):
         return _ended_sse("", "session_gone"), True
-    return ": ping\n\n", False
+    return b": ping\n\n", False
 
 
 class EventStreamResponse(StreamingHttpResponse):
@@ -187,25 +187,22 @@ class EventStreamResponse(StreamingHttpResponse):
         return super().__aiter__()
 
 
-# The events a stream looks into (they may end it); every other one is forwarded as it is.
-_ENDING_EVENTS = frozenset({events.SERVER_RESTARTING, SESSION_ENDED})
-
-
-def _on_event(grant: Grant, event: events.Event) -> tuple[str, bool]:
+def _on_event(grant: Grant, event: events.Event) -> tuple[bytes, bool]:
+    """What to send for an event (bytes, as the wire carries them; every stream of either
+    server kind sends them as they are) and whether the stream ends."""
     if event.type == events.SERVER_RESTARTING:
         # This process is shutting down: reconnect soon (the proxy picks a live one).
-        return f"retry: {lifecycle.RECONNECT_MS}\nevent: {event.type}\ndata: {{}}\n\n", True
+        return f"retry: {lifecycle.RECONNECT_MS}\nevent: {event.type}\ndata: {{}}\n\n".encode(), True
     if event.type != SESSION_ENDED:
-        return event.to_sse(), False
+        return event.sse_bytes, False  # nearly every event: serialised once for all its streams
     if _ended(grant, event):
         return _ended_sse(event.id, str(event.data.get("reason", ""))), True
-    return "", False  # another device's sign-out, or from before this stream opened
+    return b"", False  # another device's sign-out, or from before this stream opened
 
 
 async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> AsyncIterator[bytes]:
-    # Bytes, not str: EventStreamResponse hands them to the server as they are.
     try:
-        yield _STREAM_OPENING.encode()
+        yield _STREAM_OPENING
         beats = 0
         hub = events.get_hub()
         async for batch in hub.subscribe(grant.conversation_id, last_event_id, heartbeat=_heartbeat()):
@@ -213,7 +210,7 @@ async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> Asyn
                 beats += 1
                 out, done = await _in_thread(_on_heartbeat, thread_sensitive=False)(grant, slots, beats)
                 if out:
-                    yield out.encode()
+                    yield out
                 if done:
                     return
                 continue
@@ -221,23 +218,20 @@ async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> Asyn
             chunk: list[bytes] = []
             done = False
             for event in batch:
-                if event.type not in _ENDING_EVENTS:
-                    chunk.append(event.sse_bytes)  # forwarded as it is: nearly every event
-                    continue
                 out, done = _on_event(grant, event)
                 if out:
-                    chunk.append(out.encode())
+                    chunk.append(out)
                 if done:
                     break
             if chunk:
-                yield chunk[0] if len(chunk) == 1 else b"".join(chunk)
+                yield b"".join(chunk)  # a single part is returned as it is, not copied
             if done:
                 return
     finally:
         await _in_thread(slots.release, thread_sensitive=False)()
 
 
-def _event_stream_sync(grant: Grant, slots: _Slots, last_event_id: str) -> Iterator[str]:
+def _event_stream_sync(grant: Grant, slots: _Slots, last_event_id: str) -> Iterator[bytes]:
     try:
         yield _STREAM_OPENING
         beats = 0
@@ -283,7 +277,7 @@ async def events_view(request: HttpRequest) -> HttpResponseBase:
     # Under ASGI the stream is an async generator and holds no thread; under WSGI
     # (runserver, a sync gunicorn) Django would buffer an async generator forever, so the
     # stream is a plain generator there — it holds its worker thread, as WSGI must.
-    stream: Iterator[str] | AsyncIterator[bytes] = (
+    stream: Iterator[bytes] | AsyncIterator[bytes] = (
         _event_stream(grant, slots, last_event_id)
         if isinstance(request, ASGIRequest)
         else _event_stream_sync(grant, slots, last_event_id)
