@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 
 import httpx
-from _chat_load import FAKE_ENV, ShopperRun, percentile, throwaway_postgres
+from _chat_load import FAKE_ENV, ShopperRun, percentile, run_on_uvloop, throwaway_postgres
 
 from tests.support.live import LiveSite
 
@@ -134,7 +134,7 @@ def report(name: str, rows: list[dict[str, float]]) -> int:
 def run_levels(base: str, levels: list[int], bare: bool = False) -> list[dict[str, float]]:
     rows = []
     for n in levels:
-        row = asyncio.run(level(base, n, bare))
+        row = run_on_uvloop(level(base, n, bare))
         rows.append(row)
         if not held(row) and (row["complete"] < row["n"] * 0.9 or row["delivery_p99"] > 10 * GOAL_MS):
             break  # far past the limit: larger levels only take longer

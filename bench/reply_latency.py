@@ -25,7 +25,7 @@ import os
 import statistics
 import time
 
-from _chat_load import FAKE_ENV, ShopperRun, percentile, summary, throwaway_postgres
+from _chat_load import FAKE_ENV, ShopperRun, percentile, run_on_uvloop, summary, throwaway_postgres
 
 from tests.support.live import LiveSite
 
@@ -99,7 +99,7 @@ def main() -> None:
                 site.manage("migrate", "--noinput")
                 base = site.start()
                 replies = site.start() if args.redis else ""
-                delays, steady = asyncio.run(run(base, n, args.ticks, replies))
+                delays, steady = run_on_uvloop(run(base, n, args.ticks, replies))
             p50s.append(percentile(delays, 50))
             p99s.append(percentile(delays, 99))
             steady_p50s.append(percentile(steady, 50))

@@ -63,8 +63,11 @@ DEFAULTS: dict[str, Any] = {
     "CHATBOT_TOKEN_TTL": 60 * 60,
     # Replies run as tasks on an event loop (chatbot.runtime); their blocking steps (the
     # database, the shop adapter, the local assistant's ranking) share this many threads
-    # per process.
-    "CHATBOT_REPLY_WORKERS": 16,
+    # per process. Few: they share the GIL with the loop that streams every reply and with
+    # the threads serving requests, and when a thousand replies start or end together 16
+    # runnable threads held the token route up for 300-750 ms (4: 65-280 ms;
+    # bench/concurrency.py). Raise it for a host assistant that blocks on the network.
+    "CHATBOT_REPLY_WORKERS": 4,
     # A reply whose process stops renewing its lease for this long is marked interrupted.
     "CHATBOT_REPLY_LEASE_SECONDS": 30,
     # "async" (tasks on the server's event loop, or one loop thread outside ASGI) or

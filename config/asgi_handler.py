@@ -10,18 +10,64 @@ core instead, so a sync view runs in the block's thread: one trip from the loop 
 thread and back per request. The view, template-response and exception middleware are
 then all called by that sync core, so they are adapted to sync.
 
-When no middleware is sync-only, nothing changes (Django's async core is kept)."""
+When no middleware is sync-only, nothing changes (Django's async core is kept).
+
+Each request's sync work runs on a single-thread executor, as Django arranges with
+``ThreadSensitiveContext``; Django makes a new one (a new thread) per request, and starting
+a thread makes the event loop wait for that thread to get the GIL, which behind a busy
+loop's other threads is a stall of every open stream. Here the executors are lent from a
+free list and kept, as a WSGI server keeps its threads."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
 
 
+class RequestThreads:
+    """Single-thread executors lent to requests, one each, and kept for the next ones.
+
+    Borrowed and given back on the event loop's thread only, so no lock. At most ``keep``
+    idle executors are kept; past that a returned one is shut down (after a burst)."""
+
+    def __init__(self, keep: int = 64) -> None:
+        self.keep = keep
+        self.idle: list[ThreadPoolExecutor] = []
+
+    def borrow(self) -> ThreadPoolExecutor:
+        if self.idle:
+            return self.idle.pop()
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+
+    def give_back(self, executor: ThreadPoolExecutor) -> None:
+        if len(self.idle) < self.keep:
+            self.idle.append(executor)
+        else:
+            executor.shutdown(wait=False)
+
+
 class SyncBlockASGIHandler(ASGIHandler):
     _sync_core = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads = RequestThreads()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        executor = self.threads.borrow()
+        try:
+            # The caller owns an executor given to the context: not shut down on exit.
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            self.threads.give_back(executor)
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._sync_core = False

@@ -4,6 +4,9 @@ own async core is kept."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -12,7 +15,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
 
-from config.asgi_handler import SyncBlockASGIHandler
+from config.asgi_handler import RequestThreads, SyncBlockASGIHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,3 +112,34 @@ def test_without_a_sync_only_middleware_djangos_async_core_is_kept(settings):
     assert not application._sync_core
     status, _, body = get(application, "/sync/")
     assert status == 200 and body == b'{"ok": true}'
+
+
+def test_requests_borrow_a_kept_thread_instead_of_starting_one_each(project_middleware):
+    application = SyncBlockASGIHandler()
+    get(application, "/sync/")
+    first = seen["middleware"]
+    assert len(application.threads.idle) == 1  # given back, not shut down
+    get(application, "/sync/")
+    assert seen["middleware"] == first  # the same thread served the next request
+    assert seen["middleware"] != seen["loop"]
+    assert len(application.threads.idle) == 1
+
+
+def test_requests_at_the_same_time_get_a_thread_each_and_a_burst_is_not_all_kept():
+    threads = RequestThreads(keep=1)
+    one, two = threads.borrow(), threads.borrow()
+    assert one is not two
+    threads.give_back(one)
+    threads.give_back(two)  # past ``keep``: shut down
+    assert threads.idle == [one]
+    with pytest.raises(RuntimeError):
+        two.submit(print)
+    assert threads.borrow() is one
+
+
+def test_the_served_app_freezes_its_start_up_objects_and_collects_garbage_less_often():
+    # In a process of its own: the collector's settings are process-wide.
+    code = "import gc, config.asgi; print(gc.get_threshold(), gc.get_freeze_count() > 0)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "(5000, 10, 100) True"

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import queue
+import random
 import threading
 import time
 from collections import defaultdict, deque
@@ -98,13 +99,18 @@ class _Inbox:
 
 
 class _Heartbeat:
-    """Puts ``HEARTBEAT`` into a stream's inbox every ``every`` seconds until cancelled."""
+    """Puts ``HEARTBEAT`` into a stream's inbox every ``every`` seconds until cancelled.
+
+    The first beat comes after a random half to whole period: streams opened together (a
+    page of shoppers after a deploy, a load test) would otherwise beat together, and each
+    beat's slot refresh is a trip to a worker thread: a thousand at once stalled the
+    token route for hundreds of milliseconds (bench/concurrency.py)."""
 
     def __init__(self, events: _Inbox, every: float) -> None:
         self.loop = asyncio.get_running_loop()
         self.events = events
         self.every = every
-        self.handle = self.loop.call_later(every, self._fire)
+        self.handle = self.loop.call_later(every * random.uniform(0.5, 1.0), self._fire)
 
     def _fire(self) -> None:
         self.events.put_nowait(HEARTBEAT)
