@@ -11,12 +11,12 @@ application = get_asgi_application()
 
 # The cyclic garbage collector, tuned for a server holding thousands of open streams.
 # With Python's defaults (700, 10, 10) a full collection ran every few seconds while
-# streams opened, each one walking every live object for 20-550 ms with the event loop
-# stopped: 39 full collections, 10.6 s of the server's 57 s of CPU, in bench/concurrency.py's
-# 500 and 1,000 levels, and the cause of their p99 (delivery and token route). Objects made
-# while loading the app never become garbage: frozen, the collector stops walking them.
-# Larger young generations and full collections a tenth as often: one full collection in
-# the same run, the server's CPU 41 -> 34 s, delivery p99 at 1,000 streams 126 -> 27 ms.
+# streams opened, each walking every live object with the event loop stopped: in
+# bench/concurrency.py's 500 and 1,000 levels, 39 full collections of 20-555 ms, 10.6 s of
+# the server's 57 s of CPU, and the source of both p99s (delivery and token route). Objects
+# made while loading the app never become garbage: frozen, the collector skips them. Larger
+# young generations, full collections considered a tenth as often: one full collection in
+# the same levels, the server's CPU at 1,000 streams 41 -> 31 s.
 gc.collect()
 gc.freeze()
 gc.set_threshold(5_000, 10, 100)
