@@ -1,8 +1,8 @@
 """No reply is ever stuck: every reply being written has an owner and a lease.
 
 A reply is owned by the process that queued it (``lease_owner``) until ``lease_until``.
-Each process renews the leases of all its replies three times per lease with one UPDATE
-(``keep_leases``), so a slow upstream does not make a healthy reply look dead. A process
+Each process renews the leases of the replies it is running three times per lease with
+one UPDATE (``keep_leases``), so a slow upstream does not make a healthy reply look dead. A process
 killed mid-reply stops renewing; within ``CHATBOT_REPLY_LEASE_SECONDS`` its replies lapse,
 and the next ``sweep`` (at start-up and at every renewal, on every process) marks them
 ``interrupted``: the partial text the shopper saw stays (the pipeline checkpoints it),
@@ -153,9 +153,33 @@ def _write_checkpoints(batch: dict[int, str]) -> int:
         return max(0, cursor.rowcount)
 
 
+# Replies this process is running (tasks on its reply loop): only these are renewed. A
+# reply owned by this process whose task is gone without ending it (its first database
+# step failed while every connection was being killed, bench/faults.py's "db" phase) then
+# lapses and is swept like a killed process's, instead of being renewed forever as pending.
+_running: set[int] = set()
+_running_lock = threading.Lock()
+
+
+def hold(reply_id: int) -> None:
+    """This process runs the reply now: keep its lease alive."""
+    with _running_lock:
+        _running.add(reply_id)
+
+
+def let_go(reply_id: int) -> None:
+    """The reply's task ended, however it ended."""
+    with _running_lock:
+        _running.discard(reply_id)
+
+
 def keep_leases() -> int:
-    """Renew every lease this process holds (one UPDATE)."""
-    return Message.objects.filter(lease_owner=owner(), status__in=UNFINISHED).update(
+    """Renew the leases of the replies this process is running (one UPDATE)."""
+    with _running_lock:
+        ids = list(_running)
+    if not ids:
+        return 0
+    return Message.objects.filter(pk__in=ids, lease_owner=owner(), status__in=UNFINISHED).update(
         lease_until=lease_until()
     )
 

@@ -51,11 +51,27 @@ def test_a_sweep_interrupts_a_lapsed_reply_keeping_its_partial_text(visitor, ass
 def test_a_live_lease_is_left_alone_and_kept_alive(visitor, assistant):
     reply = stuck_reply(visitor, lease_age=-20)  # 20 s still to go
     Message.objects.filter(pk=reply.pk).update(lease_owner=leases.owner())
-    assert leases.sweep() == []
-    assert leases.keep_leases() == 1
+    leases.hold(reply.pk)  # this process runs it
+    try:
+        assert leases.sweep() == []
+        assert leases.keep_leases() == 1
+    finally:
+        leases.let_go(reply.pk)
     reply.refresh_from_db()
     assert reply.status == "streaming"
     assert reply.lease_until > timezone.now() + timedelta(seconds=25)
+
+
+def test_a_reply_of_this_process_whose_task_is_gone_is_not_renewed_and_is_swept(visitor, assistant):
+    # Owned by this process but not running here (its task ended without ending it, e.g.
+    # its first database step failed while the connections were being killed).
+    reply = stuck_reply(visitor, lease_age=-20)
+    Message.objects.filter(pk=reply.pk).update(lease_owner=leases.owner(), status="pending")
+    assert leases.keep_leases() == 0
+    Message.objects.filter(pk=reply.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert leases.sweep() == [reply.pk]
+    reply.refresh_from_db()
+    assert reply.status == "interrupted" and reply.error_code == "interrupted"
 
 
 def test_resending_the_same_client_message_id_retries_a_stuck_reply_without_waiting(visitor, assistant):
