@@ -1,14 +1,14 @@
 """No reply is ever stuck: every reply being written has an owner and a lease.
 
 A reply is owned by the process that queued it (``lease_owner``) until ``lease_until``.
-Each process renews the leases of the replies it is running three times per lease with
-one UPDATE (``keep_leases``), so a slow upstream does not make a healthy reply look dead. A process
-killed mid-reply stops renewing; within ``CHATBOT_REPLY_LEASE_SECONDS`` its replies lapse,
-and the next ``sweep`` (at start-up and at every renewal, on every process) marks them
-``interrupted``: the partial text the shopper saw stays (the pipeline checkpoints it),
-the widget shows it with a retry button, and resending the same ``clientMessageId``
-retries it. Every transition is a conditional UPDATE, so two processes sweeping at once,
-or a sweep racing the reply's own end, change a reply once.
+Each process renews the leases of the replies it is running three times per lease with one
+UPDATE (``keep_leases``), so a slow upstream does not make a healthy reply look dead. A
+process killed mid-reply stops renewing; within ``CHATBOT_REPLY_LEASE_SECONDS`` its
+replies lapse, and the next ``sweep`` (at start-up and at every renewal, on every
+process) marks them ``interrupted``: the partial text the shopper saw stays (the pipeline
+checkpoints it), the widget shows it with a retry button, and resending the same
+``clientMessageId`` retries it. Every transition is a conditional UPDATE, so two processes
+sweeping at once, or a sweep racing the reply's own end, change a reply once.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -153,30 +154,14 @@ def _write_checkpoints(batch: dict[int, str]) -> int:
         return max(0, cursor.rowcount)
 
 
-# Replies this process is running (tasks on its reply loop): only these are renewed. A
-# reply owned by this process whose task is gone without ending it (its first database
-# step failed while every connection was being killed, bench/faults.py's "db" phase) then
-# lapses and is swept like a killed process's, instead of being renewed forever as pending.
-_running: set[int] = set()
-_running_lock = threading.Lock()
+def keep_leases(running: Iterable[int]) -> int:
+    """Renew the leases of the replies this process is running (one UPDATE).
 
-
-def hold(reply_id: int) -> None:
-    """This process runs the reply now: keep its lease alive."""
-    with _running_lock:
-        _running.add(reply_id)
-
-
-def let_go(reply_id: int) -> None:
-    """The reply's task ended, however it ended."""
-    with _running_lock:
-        _running.discard(reply_id)
-
-
-def keep_leases() -> int:
-    """Renew the leases of the replies this process is running (one UPDATE)."""
-    with _running_lock:
-        ids = list(_running)
+    ``running``: the reply loop's tasks (``runtime.running()``), not every unfinished reply
+    this process owns. A reply whose task ended without ending it (seen once while every
+    database connection was being killed, bench/faults.py's "db" phase) then lapses and is
+    swept like a killed process's, instead of being renewed forever as pending."""
+    ids = list(running)
     if not ids:
         return 0
     return Message.objects.filter(pk__in=ids, lease_owner=owner(), status__in=UNFINISHED).update(
@@ -254,7 +239,9 @@ class _Keeper(threading.Thread):
                 flush_checkpoints()
                 if time.monotonic() - renewed >= renew_seconds():
                     renewed = time.monotonic()
-                    keep_leases()
+                    from . import runtime
+
+                    keep_leases(runtime.running())
                     swept = sweep()
                     if swept:
                         logger.info("Interrupted %d reply(ies) whose process had gone", len(swept))

@@ -79,23 +79,19 @@ class _Runtime:
         """On the runtime's loop: run ``job(reply_id)`` as a task, once per reply."""
         if reply_id in self.tasks:
             return  # a duplicate hand-over; the claim in the job would refuse it anyway
-        from . import leases, lifecycle
-
-        leases.hold(reply_id)
         task = asyncio.get_running_loop().create_task(self._guarded(job, reply_id), name=f"reply-{reply_id}")
         self.tasks[reply_id] = task
         task.add_done_callback(lambda _t: self._finished(reply_id))
         if self.poller is None or self.poller.done():
             self.poller = asyncio.get_running_loop().create_task(self._poll_stops(), name="chatbot-stops")
+        from . import leases, lifecycle
+
         leases.start_keeper()  # this process's replies: keep their leases, flush checkpoints
         lifecycle.install_signal_handlers()
 
     def _finished(self, reply_id: int) -> None:
-        from . import leases
-
         self.tasks.pop(reply_id, None)
         stop.forget(reply_id)
-        leases.let_go(reply_id)
 
     @staticmethod
     async def _guarded(job: ReplyJob, reply_id: int) -> None:
@@ -209,6 +205,8 @@ def draining() -> bool:
 
 
 def running() -> list[int]:
+    """The replies this process is running; safe from any thread (the lease keeper's):
+    copying a dict's keys runs without releasing the GIL."""
     return list(runtime().tasks)
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from chatbot import leases
+from chatbot import leases, runtime
 from chatbot.assistants.base import ShopAssistant
 from chatbot.engines.local.hub import get_hub
 from chatbot.models import Conversation, Message
@@ -51,12 +51,8 @@ def test_a_sweep_interrupts_a_lapsed_reply_keeping_its_partial_text(visitor, ass
 def test_a_live_lease_is_left_alone_and_kept_alive(visitor, assistant):
     reply = stuck_reply(visitor, lease_age=-20)  # 20 s still to go
     Message.objects.filter(pk=reply.pk).update(lease_owner=leases.owner())
-    leases.hold(reply.pk)  # this process runs it
-    try:
-        assert leases.sweep() == []
-        assert leases.keep_leases() == 1
-    finally:
-        leases.let_go(reply.pk)
+    assert leases.sweep() == []
+    assert leases.keep_leases([reply.pk]) == 1  # this process runs it
     reply.refresh_from_db()
     assert reply.status == "streaming"
     assert reply.lease_until > timezone.now() + timedelta(seconds=25)
@@ -67,7 +63,7 @@ def test_a_reply_of_this_process_whose_task_is_gone_is_not_renewed_and_is_swept(
     # its first database step failed while the connections were being killed).
     reply = stuck_reply(visitor, lease_age=-20)
     Message.objects.filter(pk=reply.pk).update(lease_owner=leases.owner(), status="pending")
-    assert leases.keep_leases() == 0
+    assert leases.keep_leases(runtime.running()) == 0
     Message.objects.filter(pk=reply.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     assert leases.sweep() == [reply.pk]
     reply.refresh_from_db()
