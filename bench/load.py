@@ -36,7 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._chat_load import percentile, throwaway_postgres  # noqa: E402
+from bench._chat_load import percentile, rss_kib, throwaway_postgres  # noqa: E402
 from tests.support.live import LiveSite  # noqa: E402
 
 MIX = {"page": 30, "token": 15, "message": 20, "history": 25, "events": 10}
@@ -55,20 +55,6 @@ SITE_ENV = {
     "DEBUG": "false",
     "REDIS_URL": "",
 }
-
-
-def rss_kib(pid: int) -> int:
-    """The server's resident memory: the process and its children (the workers, with
-    ``--workers`` above 1)."""
-    total = 0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            total += int(line.split()[1])
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    for child in children.read_text().split() if children.exists() else ():
-        with contextlib.suppress(OSError):
-            total += rss_kib(int(child))
-    return total
 
 
 class Visitor:

@@ -27,16 +27,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._chat_load import throwaway_postgres  # noqa: E402
+from bench._chat_load import cpu_seconds, throwaway_postgres  # noqa: E402
 from bench.load import MIX, SITE_ENV  # noqa: E402
 from tests.support.live import LiveSite  # noqa: E402
 
 PAGES = ["/s/demo/", "/s/demo/products/?q=tent", "/s/demo/p/NW-TNT-2P-GRN/"]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def visitor(base: str) -> httpx.Client:
