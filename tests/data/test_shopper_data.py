@@ -103,6 +103,11 @@ def hub(request, settings):
         settings.REDIS_URL = url
     else:
         settings.REDIS_URL = ""
+        # The memory hub lives as long as the process: another test's conversation with
+        # the same (reused) primary key may have left events in its replay buffer.
+        memory = get_hub()
+        for conversation_id in list(memory._buffers):  # type: ignore[attr-defined]
+            memory.forget(conversation_id)
     return get_hub()
 
 

@@ -13,11 +13,14 @@ any output for a reply after its end, fails the test.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import re
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chatbot.engines.local.hub import get_hub
+from chatbot.engines.local.hub import Event, get_hub
 from chatbot.engines.stream import client as stream_client
 from chatbot.models import Conversation, Message
 
@@ -97,21 +100,44 @@ def _from_message_json(data: dict[str, Any]) -> Shown:
 
 
 class HubObserver(Observer):
+    """Reads a conversation as a browser with its event stream open does: a subscriber
+    added when the test starts watching gets every event live (the replay buffer keeps a
+    reply's deltas only while it runs, so reading it afterwards would not show them)."""
+
     def __init__(self) -> None:
         self.hub = get_hub()
         self.marks: dict[int, str] = {}
+        self.subscribers: dict[int, Any] = {}
+        self.seen: dict[int, list[Event]] = {}
 
     def watch(self, conversation: Conversation) -> None:
         # The hub outlives a test (and Redis outlives the run); read only what came after.
         assert self.hub.flush(), "the hub's publisher did not write its queue"
         earlier = self.hub.replay(conversation.pk, "0-0")
         self.marks[conversation.pk] = earlier[-1].id if earlier else "0-0"
+        self.hub._ensure_listening_sync()  # the Redis hub's listener, as an open stream has
+        self.subscribers[conversation.pk] = self.hub.fanout.add(conversation.pk, sync=True)
+        self.seen[conversation.pk] = []
+
+    def close(self) -> None:
+        for conversation_id, subscriber in self.subscribers.items():
+            self.hub.fanout.remove(conversation_id, subscriber)
 
     def events(self, conversation: Conversation) -> list[tuple[str, dict[str, Any]]]:
         assert conversation.pk in self.marks, "watch() the conversation first"
-        # The Redis hub publishes in batches from its own thread: wait for what was queued.
+        # The Redis hub publishes in batches from its own thread: wait for what was queued,
+        # then until the live subscriber has had the last event the hub holds.
         assert self.hub.flush(), "the hub's publisher did not write its queue"
-        return [(e.type, e.data) for e in self.hub.replay(conversation.pk, self.marks[conversation.pk])]
+        held = self.hub.replay(conversation.pk, self.marks[conversation.pk])
+        seen = self.seen[conversation.pk]
+        inbox = self.subscribers[conversation.pk].squeue
+        deadline = time.monotonic() + 5
+        while held and not any(e.id == held[-1].id for e in seen) and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                seen.append(inbox.get(timeout=0.05))
+        while not inbox.empty():
+            seen.append(inbox.get_nowait())
+        return [(e.type, e.data) for e in seen]
 
     def channel(self, conversation: Conversation) -> list[Shown]:
         shown: dict[int, Shown] = {}

@@ -33,7 +33,8 @@ class TestLocalEngineContract(EngineContract):
     def observer(self, engine_settings):
         observer = HubObserver()
         assert isinstance(observer.hub, self.hub_class)
-        return observer
+        yield observer
+        observer.close()
 
     @pytest.fixture
     def pause(self):

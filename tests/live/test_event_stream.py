@@ -1,5 +1,6 @@
 """The event stream end to end: real ASGI servers on loopback, real SSE."""
 
+import time
 import uuid
 
 import pytest
@@ -50,10 +51,39 @@ def test_reply_streams_over_sse_and_resumes_with_last_event_id(site):
         events_url(base), headers={"Last-Event-ID": resume_after}, session=shopper.session
     ) as resumed:
         resumed.wait_for("reply.done")
-        assert [e["id"] for e in resumed.events] == [e["id"] for e in stream.events[3:]]
+        # The reply has ended: a browser resuming after one of its deltas gets what came
+        # after it except the deltas, which the final message carries whole (the server
+        # keeps a reply's deltas only while it runs).
+        after = [e for e in stream.events[3:] if e["event"] != "reply.delta"]
+        assert [e["id"] for e in resumed.events] == [e["id"] for e in after]
+        assert resumed.events[-1]["data"]["message"]["text"] == done["text"]
     history = shopper.session.get(f"{base}/api/chatbot/history?shop=acme").json()
     assert [m["role"] for m in history["messages"]] == ["shopper", "assistant"]
     assert history["messages"][1]["status"] == "done"
+
+
+def test_a_browser_resuming_mid_reply_gets_the_rest_of_its_deltas(site):
+    base = site.servers[0][1]
+    shopper = Shopper(base, "acme")
+    shopper.token()
+    with reading(events_url(base), session=shopper.session) as stream:
+        assert stream.ready.wait(5)
+        sent = shopper.post("/api/chatbot/stream-message", {"text": "ticks:60", "clientMessageId": "mid-1"})
+        assert sent.status_code == 202
+        deadline = time.monotonic() + 15
+        while sum(e["event"] == "reply.delta" for e in stream.events) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen = [e for e in stream.events if e["event"] == "reply.delta"][:3]
+    assert len(seen) == 3
+    with reading(
+        events_url(base), headers={"Last-Event-ID": seen[-1]["id"]}, session=shopper.session
+    ) as resumed:
+        done = resumed.wait_for("reply.done")
+        rest = [e["data"]["text"] for e in resumed.events if e["event"] == "reply.delta"]
+    # While the reply ran the deltas were kept: the resumed stream carries on where the
+    # first one stopped, and the text adds up to the final message.
+    assert rest, "the reply ended before the browser came back: no deltas to resume"
+    assert "".join(e["data"]["text"] for e in seen) + "".join(rest) == done["data"]["message"]["text"]
 
 
 def test_stop_button_ends_the_reply_early(site):
