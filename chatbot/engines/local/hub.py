@@ -8,7 +8,8 @@ batch publisher. Every event gets an id so a browser that reconnects resumes aft
 last one it saw (``Last-Event-ID``).
 
 Two hubs, picked by ``REDIS_URL``:
-- :class:`MemoryHub` — one process: a short replay buffer per conversation and asyncio
+- :class:`MemoryHub` — one process: a short replay buffer per conversation (a reply's
+  deltas only until it ends: its final event carries the whole message) and asyncio
   queues woken thread-safely.
 - :class:`RedisHub` — several processes: each event is appended to a Redis stream per
   conversation (replay, bounded) and announced on one pub/sub channel, in batches (one
