@@ -33,6 +33,21 @@ def browser(playwright: Any) -> Iterator[Any]:
     launched.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_pools(django_db_setup: Any) -> Iterator[None]:
+    """On PostgreSQL the settings give each process a connection pool (psycopg_pool). At the
+    end of the session Django closes its connections, which hands them back to the pool,
+    and the pool keeps them open: dropping the test database then failed with "is being
+    accessed by other users" (a warning at every PostgreSQL run). The pools close first."""
+    yield
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from chatbot import stop
