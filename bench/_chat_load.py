@@ -75,6 +75,12 @@ def _children(pid: int) -> list[int]:
     return []
 
 
+def _stat_cpu_seconds(stat: str) -> float:
+    """User + system CPU time from a ``/proc/<pid>/stat`` line."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     """A server's resident memory: the process and its children (the workers, with
     ``--workers`` above 1)."""
@@ -90,8 +96,7 @@ def cpu_seconds(pid: int) -> float:
     """CPU time (user + system, every thread) of a process and its children."""
     total = 0.0
     with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = _stat_cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
     return total + sum(cpu_seconds(child) for child in _children(pid))
 
 
@@ -102,8 +107,7 @@ def postgres_cpu_seconds() -> float:
         with contextlib.suppress(OSError, ValueError, IndexError):
             text = stat.read_text()
             if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
-                fields = text.rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                total += _stat_cpu_seconds(text)
     return total
 
 

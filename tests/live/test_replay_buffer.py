@@ -33,11 +33,12 @@ def test_only_the_finished_replys_deltas_go():
     hub = MemoryHub()
     publish_reply(hub, 7, reply_id=70, deltas=3)
     publish_reply(hub, 7, reply_id=71, deltas=2)  # another reply of the conversation, running
+    publish_reply(hub, 8, reply_id=70, deltas=2)  # another conversation's buffer
     hub.publish(7, "reply.failed", {"message": {"id": 70, "text": "0 1 ", "status": "interrupted"}})
     texts = [(e.type, e.data.get("messageId")) for e in hub.replay(7, "0-0")]
     assert ("reply.delta", 70) not in texts
     assert texts.count(("reply.delta", 71)) == 2
-    assert hub.replay(8, "0-0") == []  # other conversations untouched (none here)
+    assert [e.type for e in hub.replay(8, "0-0")].count("reply.delta") == 2
 
 
 def test_the_buffer_stays_bounded():

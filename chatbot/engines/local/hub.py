@@ -59,6 +59,11 @@ class Event:
     _sse: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
+    def order_key(self) -> tuple[int, int]:
+        """Where the event stands in its conversation's order (streams and replay compare it)."""
+        return self.order or _order_key(self.id)
+
+    @property
     def sse_bytes(self) -> bytes:
         """The event as the wire carries it, encoded once however many streams send it
         (a conversation open in several tabs and devices). Cached by hand: Python 3.11's
@@ -207,7 +212,7 @@ class _Ordering:
         self.last = _order_key(last_event_id) if last_event_id else (-1, -1)
 
     def fresh(self, event: Event) -> bool:
-        key = event.order or _order_key(event.id)
+        key = event.order_key
         if key <= self.last:
             return False
         self.last = key
@@ -341,32 +346,30 @@ class MemoryHub(EventHub):
             if buffer is None:
                 buffer = self._buffers[conversation_id] = deque(maxlen=REPLAY_EVENTS)
             elif event_type in REPLY_ENDS:
-                buffer = self._drop_deltas(conversation_id, buffer, data)
+                self._drop_deltas(buffer, data)
             buffer.append((now, event))
             if len(self._buffers) > 10_000:  # bound memory: forget idle conversations
                 self._forget_idle(now)
         self.fanout.dispatch(conversation_id, event)
         return event
 
-    def _drop_deltas(
-        self, conversation_id: int, buffer: deque[tuple[float, Event]], data: dict[str, Any]
-    ) -> deque[tuple[float, Event]]:
-        """The buffer without the deltas of the reply ``data`` ends. Kept, they were most of
+    @staticmethod
+    def _drop_deltas(buffer: deque[tuple[float, Event]], data: dict[str, Any]) -> None:
+        """Takes the deltas of the reply ``data`` ends out of ``buffer``. Kept, they were most of
         a process's memory: ~600 bytes each, hundreds per reply, for up to an hour per
         conversation (1,000 streaming replies: ~250 MB, bench/concurrency.py)."""
         message = data.get("message")
         reply_id = message.get("id") if isinstance(message, dict) else None
         if reply_id is None:
-            return buffer
+            return
         kept = [
             entry
             for entry in buffer
             if entry[1].type != "reply.delta" or entry[1].data.get("messageId") != reply_id
         ]
-        if len(kept) == len(buffer):
-            return buffer
-        compacted = self._buffers[conversation_id] = deque(kept, maxlen=REPLAY_EVENTS)
-        return compacted
+        if len(kept) != len(buffer):
+            buffer.clear()
+            buffer.extend(kept)
 
     def _forget_idle(self, now: float) -> None:
         for cid in [
@@ -378,7 +381,7 @@ class MemoryHub(EventHub):
         after = _order_key(after_id)
         with self._lock:
             buffer = list(self._buffers.get(conversation_id, ()))
-        return [event for _at, event in buffer if (event.order or _order_key(event.id)) > after]
+        return [event for _at, event in buffer if event.order_key > after]
 
     def forget(self, conversation_id: int) -> None:
         with self._lock:
