@@ -260,6 +260,9 @@ async def run_reply(reply_id: int) -> None:
         return  # another run took it, or it was interrupted while queued
     reply.status = Message.Status.STREAMING
     say = _Say(writer)
+    # The hot path: a writer that never blocks takes each delta as a plain call, without
+    # a coroutine per delta.
+    delta_now = writer.delta if say.direct else None
     checkpointed = time.monotonic()
     parts: list[str] = []
     cards: tuple[ProductCard, ...] = ()
@@ -288,7 +291,10 @@ async def run_reply(reply_id: int) -> None:
                 if isinstance(event, TextDelta):
                     if event.text:
                         parts.append(event.text)
-                        await say("delta", event.text)
+                        if delta_now is not None:
+                            delta_now(event.text)
+                        else:
+                            await say("delta", event.text)
                         if time.monotonic() - checkpointed >= CHECKPOINT_SECONDS:
                             # What the shopper saw survives a crash (and the lease is renewed).
                             checkpointed = time.monotonic()

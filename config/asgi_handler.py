@@ -16,16 +16,60 @@ Each request's sync work runs on a single-thread executor, as Django arranges wi
 ``ThreadSensitiveContext``; Django makes a new one (a new thread) per request, and starting
 a thread makes the event loop wait for that thread to get the GIL, which behind a busy
 loop's other threads is a stall of every open stream. Here the executors are lent from a
-free list and kept, as a WSGI server keeps its threads."""
+free list and kept, as a WSGI server keeps its threads.
+
+Old-style middleware above the sync block (``MiddlewareMixin``) has each of its hooks run
+through ``sync_to_async`` by Django under ASGI: a trip to the request's thread and back per
+hook. For the ones in ``HOOKS_ON_LOOP``, whose hooks do no I/O, the hooks run on the loop."""
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
+from django.http import HttpRequest, HttpResponseBase
+from django.middleware.security import SecurityMiddleware
+from django.utils.deprecation import MiddlewareMixin
+
+# Middleware whose process_request/process_response only read settings and headers and set
+# headers: under ASGI they run on the event loop instead of a thread each. SecurityMiddleware
+# sits above the sync block (nosniff and HSTS reach static files too), so Django sent every
+# request to a thread and back twice for it; at 1,000 streaming replies the trip in alone was
+# 30-100 ms of the token route (bench/concurrency.py). Listed by class, exactly: a subclass
+# may add I/O to a hook.
+HOOKS_ON_LOOP: tuple[type[MiddlewareMixin], ...] = (SecurityMiddleware,)
+
+
+async def _hooks_on_loop(middleware: Any, request: HttpRequest) -> HttpResponseBase:
+    """``MiddlewareMixin.__acall__`` without ``sync_to_async`` around the hooks."""
+    response = middleware.process_request(request) if hasattr(middleware, "process_request") else None
+    if response is None:
+        response = await middleware.get_response(request)
+    if hasattr(middleware, "process_response"):
+        response = middleware.process_response(request, response)
+    return response
+
+
+def run_hooks_on_loop(chain: Any) -> int:
+    """Walks the built middleware chain (each layer is Django's exception wrapper around a
+    middleware instance, which holds the next layer) and switches the async-mode instances
+    of ``HOOKS_ON_LOOP`` to ``_hooks_on_loop``; returns how many."""
+    switched = 0
+    handler = chain
+    while handler is not None:
+        middleware = getattr(handler, "__wrapped__", None)
+        if middleware is None:
+            break
+        if type(middleware) in HOOKS_ON_LOOP and getattr(middleware, "async_mode", False):
+            # MiddlewareMixin.__call__ looks the method up on the instance (name-mangled).
+            middleware._MiddlewareMixin__acall__ = functools.partial(_hooks_on_loop, middleware)
+            switched += 1
+        handler = getattr(middleware, "get_response", None)
+    return switched
 
 
 class RequestThreads:
@@ -72,6 +116,8 @@ class SyncBlockASGIHandler(ASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
         self._sync_core = False
         super().load_middleware(is_async)
+        if is_async:
+            run_hooks_on_loop(getattr(self, "_middleware_chain", None))
 
     def adapt_method_mode(
         self,

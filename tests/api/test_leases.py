@@ -134,3 +134,60 @@ def test_queued_checkpoints_are_written_in_one_batch_and_never_over_a_finished_r
     assert Message.objects.get(pk=first.pk).text == "partial one"
     assert Message.objects.get(pk=finished.pk).text == finished.text  # the final text stays
     assert leases.flush_checkpoints() == 0
+
+
+def queue_checkpoint(reply: Message, text: str) -> None:
+    with leases._pending_lock:  # as a running reply queues it while the keeper runs
+        leases._pending_text[reply.pk] = text
+
+
+def test_a_checkpoint_sends_only_the_text_since_the_last_one(visitor, assistant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reply = stuck_reply(visitor, lease_age=-20, text="")
+    leases.forget(reply.pk)
+    queue_checkpoint(reply, "The Alpine 38 ")
+    assert leases.flush_checkpoints() == 1
+    queue_checkpoint(reply, "The Alpine 38 weighs 1.2 kg")
+    with CaptureQueriesContext(connection) as queries:
+        assert leases.flush_checkpoints() == 1
+    assert Message.objects.get(pk=reply.pk).text == "The Alpine 38 weighs 1.2 kg"
+    sent = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "||" in sent and "LENGTH(" in sent  # appended, if the stored text is what was written
+    leases.forget(reply.pk)
+    assert reply.pk not in leases._stored_chars
+
+
+def test_a_checkpoint_whose_row_changed_underneath_is_written_whole_next_time(visitor, assistant):
+    reply = stuck_reply(visitor, lease_age=-20, text="")
+    leases.forget(reply.pk)
+    queue_checkpoint(reply, "one ")
+    leases.flush_checkpoints()
+    Message.objects.filter(pk=reply.pk).update(text="something else")  # not this process's text
+    queue_checkpoint(reply, "one two ")
+    assert leases.flush_checkpoints() == 0  # never appended to text it did not write
+    assert Message.objects.get(pk=reply.pk).text == "something else"
+    queue_checkpoint(reply, "one two three")
+    assert leases.flush_checkpoints() == 1
+    assert Message.objects.get(pk=reply.pk).text == "one two three"
+    leases.forget(reply.pk)
+
+
+def test_a_failed_flush_makes_the_next_checkpoint_whole(visitor, assistant, monkeypatch):
+    reply = stuck_reply(visitor, lease_age=-20, text="")
+    leases.forget(reply.pk)
+    queue_checkpoint(reply, "one ")
+    leases.flush_checkpoints()
+    assert leases._stored_chars[reply.pk] == 4
+    monkeypatch.setattr(leases, "lease_until", lambda: 1 / 0)
+    queue_checkpoint(reply, "one two ")
+    with pytest.raises(ZeroDivisionError):
+        leases.flush_checkpoints()
+    monkeypatch.undo()
+    assert reply.pk not in leases._stored_chars
+    Message.objects.filter(pk=reply.pk).update(text="")  # whatever the failed write left
+    queue_checkpoint(reply, "one two three")
+    assert leases.flush_checkpoints() == 1
+    assert Message.objects.get(pk=reply.pk).text == "one two three"
+    leases.forget(reply.pk)

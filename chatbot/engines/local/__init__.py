@@ -30,6 +30,7 @@ class LocalReplyWriter(ReplyWriter):
     def __init__(self, conversation: Conversation, reply: Message) -> None:
         self.conversation_id = conversation.pk
         self.reply = reply
+        self.reply_id = reply.pk
         self.hub = get_hub()
         self._stop_checked_at = 0.0
         self._stopped = False
@@ -41,7 +42,8 @@ class LocalReplyWriter(ReplyWriter):
         self._publish("reply.thinking", {"messageId": self.reply.pk})
 
     def delta(self, text: str) -> None:
-        self._publish("reply.delta", {"messageId": self.reply.pk, "text": text})
+        # Once per delta of every reply: straight to the hub.
+        self.hub.publish(self.conversation_id, "reply.delta", {"messageId": self.reply_id, "text": text})
 
     def products(self, cards: Sequence[ProductCard]) -> None:
         self._publish(
