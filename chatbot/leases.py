@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Field, Q
@@ -84,7 +83,13 @@ _pending_text: dict[int, str] = {}
 # route's slowest calls at 1,000 streaming replies all fell in a flush, bench/concurrency.py).
 _stored_chars: dict[int, int] = {}
 _pending_lock = threading.Lock()
-FLUSH_SECONDS = 2.0
+# Each reply queues a checkpoint every 2 s (chatbot.pipeline), on its own clock; the
+# keeper writes what is queued eight times as often, so a thousand replies make a steady
+# trickle of small statements instead of one large one every 2 s: on a 2-core machine that
+# large one kept PostgreSQL busy for up to a third of a second, taking its core from the
+# event loop (the token route's slowest calls at 1,000 streaming replies, bench/concurrency.py).
+FLUSH_SECONDS = 0.25
+FAILURE_LOG_SECONDS = 10.0  # while the database is down: one warning per this many seconds
 
 
 def checkpoint(reply_id: int, text: str) -> None:
@@ -150,18 +155,23 @@ def flush_checkpoints() -> int:
     return written
 
 
+# Rows per statement: well under SQLite's 32,766 parameters (3 a row).
+CHECKPOINT_ROWS = 500
+
+
 def _write_checkpoints(
     batch: dict[int, str], stored: dict[int, int | None] | None = None
 ) -> tuple[int, set[int]]:
-    """Two statements run for every reply in the batch, in one transaction: a reply whose
-    stored length is known (``stored``) gets only its new text appended, and only if the
-    row still has that length; the others get their whole text. Returns the rows written
-    and the replies whose next checkpoint must be whole.
+    """Writes the batch in one transaction; returns the rows written and the replies whose
+    next checkpoint must be whole.
 
-    Written as SQL rather than one ORM ``UPDATE … CASE WHEN`` per 200 replies: building
-    that expression costs a few hundred microseconds of Python per reply, on a thread that
-    shares the GIL with the event loop streaming the very same replies (at 500 concurrent
-    replies it was a third as much CPU as the loop itself)."""
+    On PostgreSQL and SQLite one statement per ``CHECKPOINT_ROWS`` replies: a reply whose
+    stored length is known (``stored``) gets only its new text appended, and only if the
+    row still has that length; the others get their whole text. One statement, not one per
+    reply (``executemany``): each of the driver's waits for the database hands the GIL
+    back and forth with the event loop that streams these very replies, and a thousand
+    such waits every two seconds were the token route's slowest calls at 1,000 streaming
+    replies (bench/concurrency.py). Other databases get the whole text per reply."""
     stored = stored or {}
     meta = Message._meta
     quote = connection.ops.quote_name
@@ -171,43 +181,56 @@ def _write_checkpoints(
         assert isinstance(field, Field) and field.column
         return quote(field.column)
 
-    text = column("text")
-    # Names from the model, quoted by the backend; every value is a parameter. Only replies
-    # still streaming: one that finished meanwhile keeps its final text.
-    head = f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608
-    tail = (
-        f", {column('lease_until')} = %s, {column('updated_at')} = %s "
-        f"WHERE {column('id')} = %s AND {column('status')} = %s"
-    )
-    whole_sql = f"{head}{text} = %s{tail}"
-    # LENGTH counts characters on PostgreSQL and SQLite, as len() does.
-    append_sql = f"{head}{text} = {text} || %s{tail} AND LENGTH({text}) = %s"
     until = meta.get_field("lease_until").get_db_prep_value(lease_until(), connection)
     now = meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
     streaming = Message.Status.STREAMING.value
-    appends: list[tuple[str, Any, Any, int, str, int]] = []
-    wholes: list[tuple[str, Any, Any, int, str]] = []
+    table, pk_col, text, status = quote(meta.db_table), column("id"), column("text"), column("status")
+    # Names from the model, quoted by the backend; every value is a parameter. Only replies
+    # still streaming: one that finished meanwhile keeps its final text.
+    head = f"UPDATE {table} SET "  # noqa: S608
+    times = f"{column('lease_until')} = %s, {column('updated_at')} = %s"
+    if not _one_statement_updates():
+        rows = [(full, until, now, pk, streaming) for pk, full in batch.items()]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(f"{head}{text} = %s, {times} WHERE {pk_col} = %s AND {status} = %s", rows)
+            return max(0, cursor.rowcount), set()
+
+    items: list[tuple[int, str, int | None]] = []
     for pk, full in batch.items():
         known = stored.get(pk)
         if known is not None and 0 < known <= len(full):
-            appends.append((full[known:], until, now, pk, streaming, known))
+            items.append((pk, full[known:], known))  # appended if the row holds `known` characters
         else:
-            wholes.append((full, until, now, pk, streaming))
-    written, unmatched = 0, set()
+            items.append((pk, full, None))
+    row = "(CAST(%s AS BIGINT), CAST(%s AS TEXT), CAST(%s AS BIGINT))"
+    written: set[int] = set()
     with transaction.atomic(), connection.cursor() as cursor:
-        if wholes:
-            cursor.executemany(whole_sql, wholes)
-            written += max(0, cursor.rowcount)
-        if appends:
-            cursor.executemany(append_sql, appends)
-            appended = max(0, cursor.rowcount)
-            written += appended
-            if appended < len(appends):
-                # A row did not match: it finished (expected) or its text is not what this
-                # process wrote (a reply never rewrites it, but the rule is cheap to keep).
-                # The next checkpoint of each of these replies writes its text whole.
-                unmatched = {row[3] for row in appends}
-    return written, unmatched
+        for start in range(0, len(items), CHECKPOINT_ROWS):
+            chunk = items[start : start + CHECKPOINT_ROWS]
+            # VALUES columns are column1.. on both databases. LENGTH counts characters on
+            # both, as len() does.
+            sql = (
+                f"{head}{text} = CASE WHEN v.column3 IS NULL THEN v.column2 "
+                f"ELSE {table}.{text} || v.column2 END, {times} "
+                f"FROM (VALUES {','.join([row] * len(chunk))}) AS v "
+                f"WHERE {table}.{pk_col} = v.column1 AND {table}.{status} = %s "
+                f"AND (v.column3 IS NULL OR LENGTH({table}.{text}) = v.column3) "
+                f"RETURNING {table}.{pk_col}"
+            )
+            cursor.execute(sql, [until, now, *(value for item in chunk for value in item), streaming])
+            written.update(pk for (pk,) in cursor.fetchall())
+    # Not written: finished (expected), or its text is not what this process wrote (a reply
+    # never rewrites it, but the rule is cheap to keep): the next checkpoint writes it whole.
+    return len(written), set(batch) - written
+
+
+def _one_statement_updates() -> bool:
+    """UPDATE … FROM (VALUES …) RETURNING: PostgreSQL, and SQLite from 3.35."""
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        return bool(getattr(connection, "Database").sqlite_version_info >= (3, 35))  # noqa: B009
+    return False
 
 
 def keep_leases(running: Iterable[int]) -> int:
@@ -290,6 +313,7 @@ class _Keeper(threading.Thread):
 
     def run(self) -> None:
         renewed = 0.0
+        warned = -FAILURE_LOG_SECONDS
         while True:
             try:
                 flush_checkpoints()
@@ -302,7 +326,9 @@ class _Keeper(threading.Thread):
                     if swept:
                         logger.info("Interrupted %d reply(ies) whose process had gone", len(swept))
             except Exception:
-                logger.warning("Lease keeping failed; trying again shortly", exc_info=True)
+                if time.monotonic() - warned >= FAILURE_LOG_SECONDS:  # not 4 tracebacks a second
+                    warned = time.monotonic()
+                    logger.warning("Lease keeping failed; trying again shortly", exc_info=True)
             finally:
                 if not connection.in_atomic_block:
                     close_old_connections()

@@ -125,6 +125,71 @@ def test_requests_borrow_a_kept_thread_instead_of_starting_one_each(project_midd
     assert len(application.threads.idle) == 1
 
 
+def test_request_started_is_sent_once_in_the_sync_blocks_thread_not_on_a_trip_of_its_own(
+    project_middleware,
+):
+    from django.core import signals
+
+    started: list[int] = []
+
+    def note(**kwargs):
+        started.append(threading.get_ident())
+
+    signals.request_started.connect(note)
+    try:
+        application = SyncBlockASGIHandler()
+        assert application._block_entry
+        status, _, _ = get(application, "/sync/")
+    finally:
+        signals.request_started.disconnect(note)
+    assert status == 200
+    assert started == [seen["middleware"]]  # once, in the block's thread, before the block ran
+
+
+def test_securitymiddlewares_hooks_run_on_the_loop_and_still_set_their_headers(project_middleware):
+    from django.middleware.security import SecurityMiddleware
+
+    hooks: dict[str, int] = {}
+    original_request = SecurityMiddleware.process_request
+    original_response = SecurityMiddleware.process_response
+
+    def process_request(self, request):
+        hooks["request"] = threading.get_ident()
+        return original_request(self, request)
+
+    def process_response(self, request, response):
+        hooks["response"] = threading.get_ident()
+        return original_response(self, request, response)
+
+    SecurityMiddleware.process_request = process_request  # type: ignore[method-assign]
+    SecurityMiddleware.process_response = process_response  # type: ignore[method-assign]
+    try:
+        status, headers, _ = get(SyncBlockASGIHandler(), "/sync/")
+    finally:
+        SecurityMiddleware.process_request = original_request  # type: ignore[method-assign]
+        SecurityMiddleware.process_response = original_response  # type: ignore[method-assign]
+    assert status == 200
+    assert hooks == {"request": seen["loop"], "response": seen["loop"]}  # no trip to a thread
+    assert headers[b"X-Content-Type-Options"] == b"nosniff"
+    assert headers[b"Referrer-Policy"] == b"same-origin"
+
+
+def test_the_copy_of_djangos_handle_is_looked_at_again_when_django_changes_it():
+    """config.asgi_handler.SyncBlockASGIHandler.handle is Django 5.2's handle without
+    request_started: a new Django whose handle differs must be compared with it by hand,
+    then this fingerprint updated."""
+    import hashlib
+    import inspect
+
+    from django.core.handlers.asgi import ASGIHandler
+
+    source = inspect.getsource(ASGIHandler.handle).encode()
+    assert hashlib.sha256(source).hexdigest() == DJANGO_HANDLE_SHA256
+
+
+DJANGO_HANDLE_SHA256 = "98faeb5bef800331e6a8002fbc96b30e4122a23438ae45a047190a531ea11323"
+
+
 def test_requests_at_the_same_time_get_a_thread_each_and_a_burst_is_not_all_kept():
     threads = RequestThreads(keep=1)
     one, two = threads.borrow(), threads.borrow()
