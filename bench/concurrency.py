@@ -134,7 +134,12 @@ async def level(base: str, n: int, server_pid: int, bare: bool = False) -> dict[
     rss_mib = rss_kib(server_pid) / 1024  # every stream open, every reply running
     await wait_until(lambda: any(s.done.is_set() for s in ready), REPLY_SECONDS * 2)
     streaming_until, streamed = time.time(), time.monotonic() - since
-    cpu_share = {k: (v - cpu_before[k]) / streamed * 100 for k, v in cpu_now(server_pid).items()}
+    # No window (the first reply ended before the last one started: far past the limit): no
+    # CPU share to give, rather than a ratio of two near-zero durations.
+    cpu_share = {
+        k: (v - cpu_before[k]) / streamed * 100 if streamed >= 1.0 else float("nan")
+        for k, v in cpu_now(server_pid).items()
+    }
     await asyncio.wait([asyncio.create_task(s.done.wait()) for s in ready], timeout=REPLY_SECONDS * 3)
     samples = await probe.stop()
     burst = [ms for t, ms in samples if sends_at <= t < streaming_at]
