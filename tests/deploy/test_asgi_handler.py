@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -35,8 +36,13 @@ class RecordThreadMiddleware:
         return self.get_response(request)
 
 
+view_hooks: list = []  # called by sync_view (a test's probe of what happened before the view)
+
+
 def sync_view(request):
     seen["view"] = threading.get_ident()
+    for hook in view_hooks:
+        hook()
     return JsonResponse({"ok": True})
 
 
@@ -135,15 +141,38 @@ def test_request_started_is_sent_once_in_the_sync_blocks_thread_not_on_a_trip_of
     def note(**kwargs):
         started.append(threading.get_ident())
 
+    application = SyncBlockASGIHandler()
+    assert application._block_entry
+    trips = 0
+    borrow = application.threads.borrow
+
+    def counted() -> ThreadPoolExecutor:
+        # Every trip from the loop to the request's thread is a submit to its executor.
+        executor = borrow()
+        submit = executor.submit
+
+        def counting_submit(*args, **kwargs):
+            nonlocal trips
+            trips += 1
+            return submit(*args, **kwargs)
+
+        executor.submit = counting_submit  # type: ignore[method-assign]
+        return executor
+
+    application.threads.borrow = counted  # type: ignore[method-assign]
+    before_view: list[int] = []
+    view_hooks.append(lambda: before_view.append(trips))
     signals.request_started.connect(note)
     try:
-        application = SyncBlockASGIHandler()
-        assert application._block_entry
         status, _, _ = get(application, "/sync/")
     finally:
         signals.request_started.disconnect(note)
+        view_hooks.clear()
     assert status == 200
-    assert started == [seen["middleware"]]  # once, in the block's thread, before the block ran
+    assert started == [seen["middleware"]]  # once, in the block's thread
+    # Before the view, the block's trip only: Django's own handle makes one more first, for
+    # the signal.
+    assert before_view == [1]
 
 
 def test_securitymiddlewares_hooks_run_on_the_loop_and_still_set_their_headers(project_middleware):
