@@ -46,6 +46,9 @@ REPLY_ENDS = frozenset({"reply.done", "reply.failed"})
 REPLAY_SECONDS = 3600
 HEARTBEAT_SECONDS = 15.0
 PUBLISH_FAILURE_LOG_SECONDS = 10.0  # while Redis is down: one traceback per this many seconds
+# Suffixed with the Redis database number (RedisHub.channel): a stream key lives in its
+# database, but a pub/sub channel is server-wide, so two sites on one Redis server with
+# different databases heard each other's events (same conversation ids, other shoppers' text).
 PUBSUB_CHANNEL = "chatbot:events"
 
 
@@ -435,7 +438,8 @@ class RedisHub(EventHub):
             url, decode_responses=True, max_connections=int(conf.get("REDIS_MAX_CONNECTIONS")), timeout=20
         )
         self.redis = redis.Redis(connection_pool=pool)
-        self.publisher = _BatchPublisher(self.redis)
+        self.channel = f"{PUBSUB_CHANNEL}:{pool.connection_kwargs.get('db', 0)}"
+        self.publisher = _BatchPublisher(self.redis, self.channel)
         self._listeners: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._listeners_lock = threading.Lock()
         self._sync_listener: threading.Thread | None = None
@@ -483,7 +487,7 @@ class RedisHub(EventHub):
             if self._sync_listener is not None and self._sync_listener.is_alive():
                 return
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-            pubsub.subscribe(**{PUBSUB_CHANNEL: self._on_message})
+            pubsub.subscribe(**{self.channel: self._on_message})
             self._sync_listener = pubsub.run_in_thread(sleep_time=1.0, daemon=True)
 
     def _on_message(self, item: dict[str, Any]) -> None:
@@ -498,7 +502,7 @@ class RedisHub(EventHub):
             client = aioredis.Redis.from_url(self.url, decode_responses=True)
             pubsub = client.pubsub()
             try:
-                await pubsub.subscribe(PUBSUB_CHANNEL)
+                await pubsub.subscribe(self.channel)
                 ready.set()
                 async for item in pubsub.listen():
                     if item.get("type") != "message":
@@ -541,8 +545,9 @@ class _BatchPublisher:
     accumulated while the previous batch was on the wire goes in the next one, so a lone
     event waits for nothing and a burst costs one round trip per batch, not per event."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, channel: str) -> None:
         self.redis = client
+        self.channel = channel
         self.script = client.register_script(_PUBLISH_BATCH)
         self.cond = threading.Condition()
         self.queue: deque[tuple[int, str, str]] = deque()
@@ -597,7 +602,7 @@ class _BatchPublisher:
 
     def _send(self, batch: list[tuple[int, str, str]]) -> None:
         keys = [RedisHub._stream_key(cid) for cid, _t, _b in batch]
-        args: list[Any] = [PUBSUB_CHANNEL, REPLAY_EVENTS, REPLAY_SECONDS]
+        args: list[Any] = [self.channel, REPLAY_EVENTS, REPLAY_SECONDS]
         for cid, event_type, body in batch:
             args += [int(cid), event_type, body]
         for attempt in (1, 2):
