@@ -59,7 +59,9 @@ def test_a_redis_outage_logs_one_traceback_per_ten_seconds_not_one_per_batch(cap
 
     monkeypatch.setattr(hub._BatchPublisher, "_failure_logged_at", 0.0)
     monkeypatch.setattr(hub.time, "sleep", lambda s: None)
-    publisher = hub._BatchPublisher(redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1))
+    publisher = hub._BatchPublisher(
+        redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1), f"{hub.PUBSUB_CHANNEL}:0"
+    )
     for _ in range(20):  # twenty flushes while Redis is down
         publisher._send([(1, "reply.delta", "{}")])
     failures = [r for r in caplog.records if "Could not publish" in r.getMessage()]
