@@ -7,7 +7,10 @@ server computes in the background (the script waits for it). From the costs and
 bench/load.py's mix it prints the mixed request rate one fully busy core could serve —
 the ceiling a load run meets, whatever the event loop does.
 
-    python bench/route_cost.py [--requests 60] [--runs 3] [--postgres SERVER_URL]
+    python bench/route_cost.py [--requests 60] [--runs 3] [--postgres SERVER_URL] [--redis]
+
+``--postgres … --redis`` is the configuration bench/load.py's reference run uses (and
+production: the cache, limits and events in Redis).
 """
 
 from __future__ import annotations
@@ -93,11 +96,22 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="per route and run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", default="", help="server URL; the site gets a throwaway database there")
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="cache, limits and events in Redis (REDIS_URL, else redis://127.0.0.1:6379/11, emptied first)",
+    )
     args = parser.parse_args()
+    site_env = dict(SITE_ENV)
+    if args.redis:
+        import redis
+
+        site_env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+        redis.Redis.from_url(site_env["REDIS_URL"]).flushdb()
     runs: list[dict[str, float]] = []
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(throwaway_postgres(args.postgres)) if args.postgres else None
-        live = stack.enter_context(LiveSite(env=SITE_ENV, database_url=database_url))
+        live = stack.enter_context(LiveSite(env=site_env, database_url=database_url))
         live.manage("migrate", "--noinput")
         live.manage("load_demo")
         base = live.start()
@@ -108,7 +122,7 @@ def main() -> None:
             body = {"shop": "demo", "text": "hi", "clientMessageId": "w"}
             warm.post("/api/chatbot/stream-message", json=body)
         time.sleep(2)
-        where = database_url or "SQLite"
+        where = (database_url or "SQLite") + (f", Redis {site_env['REDIS_URL']}" if args.redis else "")
         print(f"server CPU per request, ms (one at a time, {args.requests} per route; {where})")
         for n in range(args.runs):
             load = os.getloadavg()[0]
