@@ -15,7 +15,8 @@ shared cache, refreshed on each heartbeat, freed on close or after a missed beat
 the widget shares one stream between a browser's tabs, so only a client that opens
 streams on purpose meets the limit — and only its own identity is refused.
 
-It is a plain async Django view, so under ASGI an open stream holds no thread.
+Under ASGI the stream is an async generator on the event loop: an open stream does no
+work in a thread (its heartbeats and its slot's release take a short trip to one).
 """
 
 from __future__ import annotations
@@ -83,16 +84,12 @@ def _authorise(request: HttpRequest) -> Grant:
     )
 
 
-# Not thread-sensitive: that would pin a thread (and its database connection) to each
-# open stream for the stream's whole life. The lookup runs on a pool thread instead and
-# gives its connection back at once.
-@sync_to_async(thread_sensitive=False)
-def _authorise_async(request: HttpRequest) -> Grant:
-    try:
-        return _authorise(request)
-    finally:
-        if not connection.in_atomic_block:
-            connection.close()
+def _release_connection() -> None:
+    """Hands the thread's database connection back (to the pool, or closed) once the
+    stream is authorised: the request's thread stays lent to the stream for its whole life,
+    and so would a connection, until ``request_finished`` at its end."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _session_alive(session_key: str | None) -> bool:
@@ -202,6 +199,9 @@ def _on_event(grant: Grant, event: events.Event) -> tuple[bytes, bool]:
 
 async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> AsyncIterator[bytes]:
     try:
+        # On the server's main loop here: the one place the shutdown handler can be
+        # chained in (it ends this stream on SIGTERM).
+        lifecycle.install_signal_handlers()
         yield _STREAM_OPENING
         beats = 0
         hub = events.get_hub()
@@ -250,21 +250,29 @@ def _event_stream_sync(grant: Grant, slots: _Slots, last_event_id: str) -> Itera
         slots.release()
 
 
-async def events_view(request: HttpRequest) -> HttpResponseBase:
-    """``GET /api/chatbot/events?shop=…[&lastEventId=…]``"""
+def events_view(request: HttpRequest) -> HttpResponseBase:
+    """``GET /api/chatbot/events?shop=…[&lastEventId=…]``
+
+    A sync view: under ASGI it runs in the request's own thread with the middleware
+    (``config.asgi_handler``), so authorising the stream and claiming its slot take no
+    trip of their own. (As an async view they took three: back to the event loop, and
+    twice to the loop's default executor — six threads — where under load each waited its
+    turn for a database connection: bench/load.py's event streams waited a median of
+    5-13 s for their first line, and a quarter gave up at 30 s.) The stream itself is an
+    async generator under ASGI and runs on the loop."""
     try:
         if request.method != "GET":
             raise ApiError(405, "method_not_allowed", "Use GET.")
         if not conf.get("CHATBOT_ENABLED"):
             raise chat_disabled()
-        # Under ASGI this runs on the server's main loop: the one place the shutdown
-        # handler can be chained in (it ends this stream on SIGTERM).
-        lifecycle.install_signal_handlers()
         if lifecycle.shutting_down():
             raise shutting_down()
-        grant = await _authorise_async(request)
+        try:
+            grant = _authorise(request)
+        finally:
+            _release_connection()
         slots = _Slots(grant.chat_user_id)
-        if not await _in_thread(slots.claim, thread_sensitive=False)():
+        if not slots.claim():
             raise ApiError(
                 429,
                 "too_many_streams",
