@@ -52,6 +52,16 @@ FAKE_ENV = {
 }
 
 
+def emptied_redis(default_url: str) -> str:
+    """``REDIS_URL``, else ``default_url``, emptied first: the site under test starts with
+    no keys (limits, slots, events) left by an earlier run."""
+    import redis
+
+    url = os.environ.get("REDIS_URL") or default_url
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
 @contextlib.contextmanager
 def throwaway_postgres(server_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database on ``server_url`` (e.g. postgres://postgres@127.0.0.1:5432),

@@ -45,6 +45,7 @@ from _chat_load import (
     FAKE_ENV,
     ShopperRun,
     cpu_seconds,
+    emptied_redis,
     percentile,
     postgres_cpu_seconds,
     rss_kib,
@@ -247,10 +248,7 @@ def measure(args: argparse.Namespace, database_url: str | None) -> dict[str, flo
     levels = [int(x) for x in args.levels.split(",")]
     env = {**FAKE_ENV, "CHATBOT_FAKE_TICK_MS": str(REPLY_SECONDS * 1000 // TICKS)}
     if args.redis:
-        import redis
-
-        env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/12"
-        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+        env["REDIS_URL"] = emptied_redis("redis://127.0.0.1:6379/12")
     print(
         f"database: {'SQLite file' if database_url is None else 'PostgreSQL'}; "
         f"{args.workers} worker(s){', events through Redis' if args.redis else ''}",

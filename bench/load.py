@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import secrets
 import sys
@@ -36,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._chat_load import percentile, rss_kib, throwaway_postgres  # noqa: E402
+from bench._chat_load import emptied_redis, percentile, rss_kib, throwaway_postgres  # noqa: E402
 from tests.support.live import LiveSite  # noqa: E402
 
 MIX = {"page": 30, "token": 15, "message": 20, "history": 25, "events": 10}
@@ -219,10 +218,7 @@ def main() -> int:
     args = parser.parse_args()
     site_env = dict(SITE_ENV)
     if args.redis:
-        import redis
-
-        site_env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
-        redis.Redis.from_url(site_env["REDIS_URL"]).flushdb()
+        site_env["REDIS_URL"] = emptied_redis("redis://127.0.0.1:6379/11")
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(throwaway_postgres(args.postgres)) if args.postgres else None
         live = stack.enter_context(LiveSite(env=site_env, database_url=database_url))

@@ -30,7 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._chat_load import cpu_seconds, throwaway_postgres  # noqa: E402
+from bench._chat_load import cpu_seconds, emptied_redis, throwaway_postgres  # noqa: E402
 from bench.load import MIX, SITE_ENV  # noqa: E402
 from tests.support.live import LiveSite  # noqa: E402
 
@@ -104,10 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     site_env = dict(SITE_ENV)
     if args.redis:
-        import redis
-
-        site_env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
-        redis.Redis.from_url(site_env["REDIS_URL"]).flushdb()
+        site_env["REDIS_URL"] = emptied_redis("redis://127.0.0.1:6379/11")
     runs: list[dict[str, float]] = []
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(throwaway_postgres(args.postgres)) if args.postgres else None

@@ -85,9 +85,10 @@ def _authorise(request: HttpRequest) -> Grant:
 
 
 def _release_connection() -> None:
-    """Hands the thread's database connection back (to the pool, or closed) once the
-    stream is authorised: the request's thread stays lent to the stream for its whole life,
-    and so would a connection, until ``request_finished`` at its end."""
+    """Hands the thread's database connection back (to the pool, or closed): once the
+    stream is authorised, because the request's thread stays lent to the stream for its
+    whole life and so would a connection, until ``request_finished`` at its end; and after
+    each session check, which runs on a shared thread."""
     if not connection.in_atomic_block:
         connection.close()
 
@@ -101,8 +102,7 @@ def _session_alive(session_key: str | None) -> bool:
     except Exception:  # a database or cache hiccup must not cut every stream
         return True
     finally:
-        if not connection.in_atomic_block:
-            connection.close()
+        _release_connection()
 
 
 def _heartbeat() -> float:
