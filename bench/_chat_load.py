@@ -110,15 +110,20 @@ def cpu_seconds(pid: int) -> float:
     return total + sum(cpu_seconds(child) for child in _children(pid))
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time of every PostgreSQL process on this machine (the benches' database)."""
+def process_cpu_seconds(name: str) -> float:
+    """CPU time of every process on this machine with this command name."""
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
             text = stat.read_text()
-            if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
+            if text[text.index("(") + 1 : text.rindex(")")] == name:
                 total += _stat_cpu_seconds(text)
     return total
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this machine (the benches' database)."""
+    return process_cpu_seconds("postgres")
 
 
 def run_on_uvloop(main: Coroutine[Any, Any, T]) -> T:

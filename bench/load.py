@@ -1,13 +1,15 @@
-"""Sale-day load: a bounded, open-loop asyncio client (httpx) sends mixed traffic at a fixed
-rate to the real server and the demo shop, then checks nothing was lost.
+"""Sale-day load: a bounded, open-loop asyncio client sends mixed traffic at a fixed rate to
+the real server and the demo shop, then checks nothing was lost.
 
 The server is the one production runs (uvicorn worker, ``tests.support.live.LiveSite``)
 on the demo data (``load_demo``), with the built-in assistant answering from the demo
 catalog. Visitors (each its own cookies) make, at ``--rate`` requests per second in all
 for ``--seconds``: shop pages, token calls, messages (each with its own id), history
-reads and event streams (opened, read to their first line, closed: the figure is the time to it). The
-client is open-loop (a slow server does not slow the offered load) and bounded
-(``--max-in-flight``: past it a request is counted as *shed by the client*, not queued).
+reads and event streams (opened, read to their first line, closed: the figure is the time
+to it). The client (bench/_raw_http.py: httptools on asyncio streams, on uvloop; it shares
+the machine's cores with the server) is open-loop (a slow server does not slow the offered
+load) and bounded (``--max-in-flight``: past it a request is counted as *shed by the
+client*, not queued).
 
 Printed: offered and achieved rate; per route n, errors, p50/p95/p99/max in ms; the
 server's RSS before (after a warm-up) and after; and, once replies have settled, messages
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import secrets
 import sys
@@ -30,12 +33,20 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._chat_load import emptied_redis, percentile, rss_kib, throwaway_postgres  # noqa: E402
+from bench._chat_load import (  # noqa: E402
+    cpu_seconds,
+    emptied_redis,
+    percentile,
+    postgres_cpu_seconds,
+    process_cpu_seconds,
+    rss_kib,
+    run_on_uvloop,
+    throwaway_postgres,
+)
+from bench._raw_http import HttpError, RawClient, Response  # noqa: E402
 from tests.support.live import LiveSite  # noqa: E402
 
 MIX = {"page": 30, "token": 15, "message": 20, "history": 25, "events": 10}
@@ -61,15 +72,15 @@ class Visitor:
         self.base = base
         self.n = n
         self.csrf = secrets.token_hex(16)
-        self.client = httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30, connect=10))
-        self.client.cookies.set("csrftoken", self.csrf)
+        self.client = RawClient(base, timeout=30)
+        self.client.cookies["csrftoken"] = self.csrf
         self.acked: list[str] = []
         self.has_chat = False
 
-    async def post(self, path: str, body: dict) -> httpx.Response:
+    async def post(self, path: str, body: dict) -> Response:
         return await self.client.post(
             path,
-            json={"shop": "demo", **body},
+            {"shop": "demo", **body},
             headers={"X-CSRFToken": self.csrf, "Referer": self.base + "/"},
         )
 
@@ -93,15 +104,22 @@ class Visitor:
         elif route == "history":
             response = await self.client.get("/api/chatbot/history?shop=demo")
         else:
-            async with self.client.stream("GET", "/api/chatbot/events?shop=demo") as response:
-                if response.status_code == 200:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(2):
-                            async for _line in response.aiter_lines():
-                                break
+            # Opened, read to its first line, closed.
+            response = await self.client.get("/api/chatbot/events?shop=demo", first_line=True)
         if response.status_code >= 400:
             return False, f"{route} {response.status_code}"
         return True, ""
+
+
+def cpu_split(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the server, this client, PostgreSQL and Redis: they share the
+    machine, so what the client and the stores take is not the server's to use."""
+    return {
+        "server": cpu_seconds(server_pid),
+        "client": time.process_time(),
+        "PostgreSQL": postgres_cpu_seconds(),
+        "Redis": process_cpu_seconds("redis-server"),
+    }
 
 
 async def run(args: argparse.Namespace, base: str, pid: int) -> int:
@@ -120,7 +138,7 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> int:
         started = time.perf_counter()
         try:
             ok, problem = await visitor.do(route)
-        except httpx.HTTPError as exc:
+        except (HttpError, TimeoutError) as exc:
             ok, problem = False, f"{route} {type(exc).__name__}"
         finally:
             in_flight.release()
@@ -134,6 +152,7 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> int:
     for v in visitors:
         v.has_chat = True
     rss_before = rss_kib(pid)
+    cpu_before = cpu_split(pid)
 
     total = int(args.rate * args.seconds)
     interval = 1 / args.rate
@@ -154,6 +173,7 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> int:
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
     rss_after = rss_kib(pid)
+    cpu_used = {k: v - cpu_before[k] for k, v in cpu_split(pid).items()}
 
     # Lost messages: every acknowledged id is in its visitor's history, once.
     await asyncio.sleep(args.settle)
@@ -186,6 +206,11 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> int:
     print(
         f"server RSS before {rss_before / 1024:.1f} MiB, after {rss_after / 1024:.1f} MiB "
         f"({(rss_after - rss_before) / 1024:+.1f} MiB)"
+    )
+    print(
+        "CPU while the load ran, in cores: "
+        + ", ".join(f"{k} {v / elapsed:.2f}" for k, v in cpu_used.items())
+        + f" (the machine has {os.cpu_count()})"
     )
     print(f"messages acknowledged {acked}, stored {stored}, lost {acked - stored}, duplicated {dups}")
     if errors:
@@ -230,7 +255,7 @@ def main() -> int:
             f"server {base} (pid {pid}, {args.workers} worker(s)), database {database_url or 'SQLite file'}, "
             f"Redis {site_env['REDIS_URL'] or 'none'}, {args.visitors} visitors, mix {MIX}"
         )
-        code = asyncio.run(run(args, base, pid))
+        code = run_on_uvloop(run(args, base, pid))
         log = live.log(base)
         print(f"server log: {log.count('Traceback')} tracebacks, {log.count(' ERROR ')} ERROR lines")
         return code

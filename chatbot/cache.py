@@ -124,6 +124,21 @@ class FailSoftRedisCache(RedisCache):
             raise ValueError(f"Key {key!r} not found (the cache is unavailable).")
         return result
 
+    def count(self, keys: list[tuple[str, int]], version: int | None = None) -> list[int]:
+        """Adds one to each (key, seconds to live) counter, in one round trip: SET NX with
+        the expiry (a new window starts at 0), then INCR. Their new values; while Redis is
+        unreachable, 1 each (limits fail open, as ``add`` does)."""
+
+        def run() -> list[int]:
+            pipe = self._cache.get_client(write=True).pipeline(transaction=False)
+            for key, timeout in keys:
+                name = self.make_and_validate_key(key, version=version)
+                pipe.set(name, 0, ex=int(timeout), nx=True)
+                pipe.incr(name)
+            return [int(n) for n in pipe.execute()[1::2]]
+
+        return self._soft(run, [1] * len(keys), "count")
+
     def delete(self, key: Any, version: int | None = None) -> bool:
         return self._soft(lambda: RedisCache.delete(self, key, version), False, "delete")
 
@@ -131,4 +146,7 @@ class FailSoftRedisCache(RedisCache):
         self._soft(lambda: RedisCache.delete_many(self, keys, version), None, "delete_many")
 
     def clear(self) -> None:
+        from . import nearcache  # its copies are of what was just cleared
+
         self._soft(lambda: RedisCache.clear(self), None, "clear")
+        nearcache.clear()

@@ -28,39 +28,64 @@ IN_FLIGHT_SECONDS = 300
 def enforce(scope: str, visitor_key: str, *, limit: int | None = None, window: int | None = None) -> None:
     """Allow ``limit`` requests per ``window`` seconds for this key and scope; beyond
     that, a 429 with ``Retry-After`` (seconds until the window ends)."""
-    limit = int(limit if limit is not None else conf.get("CHATBOT_RATE_LIMIT"))
-    window = int(window if window is not None else conf.get("CHATBOT_RATE_LIMIT_WINDOW"))
-    now = int(time.time())
-    bucket = now // window
-    key = f"chatbot:rate:{scope}:{visitor_key}:{bucket}"
-    # add() is atomic on every cache backend, so two first requests don't both reset it.
-    if cache.add(key, 1, window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, window + 5)
-            count = 1
-    if count > limit:
-        retry_after = max(1, (bucket + 1) * window - now)
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"Too many requests; try again in {retry_after} seconds.",
-            headers={"Retry-After": str(retry_after)},
-        )
+    _enforce_all([(scope, visitor_key, limit, window)])
 
 
 def enforce_route(request: HttpRequest, scope: str, identity_key: str) -> None:
     """The per-address and per-identity limits of one route ("token", "message", "stop",
-    "rating")."""
+    "rating"), counted together: one cache round trip for both."""
     token = scope == "token"
     address_limit = conf.get("CHATBOT_ADDRESS_TOKEN_RATE_LIMIT" if token else "CHATBOT_ADDRESS_RATE_LIMIT")
-    enforce(f"{scope}:address", client_address(request), limit=int(address_limit))
+    limits: list[tuple[str, str, int | None, int | None]] = [
+        (f"{scope}:address", client_address(request), int(address_limit), None)
+    ]
     if identity_key:
         identity_limit = conf.get("CHATBOT_TOKEN_RATE_LIMIT" if token else "CHATBOT_RATE_LIMIT")
-        enforce(scope, identity_key, limit=int(identity_limit))
+        limits.append((scope, identity_key, int(identity_limit), None))
+    _enforce_all(limits)
+
+
+def _enforce_all(limits: list[tuple[str, str, int | None, int | None]]) -> None:
+    """Counts one request against each (scope, key, limit, window) and refuses with the
+    first limit that is over."""
+    now = int(time.time())
+    counted = []
+    for scope, visitor_key, limit, window in limits:
+        limit = int(limit if limit is not None else conf.get("CHATBOT_RATE_LIMIT"))
+        window = int(window if window is not None else conf.get("CHATBOT_RATE_LIMIT_WINDOW"))
+        bucket = now // window
+        counted.append((f"chatbot:rate:{scope}:{visitor_key}:{bucket}", limit, window, bucket))
+    counts = _count([(key, window + 5) for key, _limit, window, _bucket in counted])
+    for (_key, limit, window, bucket), count in zip(counted, counts, strict=True):
+        if count > limit:
+            retry_after = max(1, (bucket + 1) * window - now)
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many requests; try again in {retry_after} seconds.",
+                headers={"Retry-After": str(retry_after)},
+            )
+
+
+def _count(keys: list[tuple[str, int]]) -> list[int]:
+    """Adds one to each (key, seconds to live) counter; their new values. The Redis cache
+    does them all in one round trip (``FailSoftRedisCache.count``); any other cache one by
+    one."""
+    count_all = getattr(cache, "count", None)
+    if count_all is not None:
+        return list(count_all(keys))
+    counts = []
+    for key, timeout in keys:
+        # add() is atomic on every cache backend, so two first requests don't both reset it.
+        if cache.add(key, 1, timeout):
+            counts.append(1)
+            continue
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout)
+            counts.append(1)
+    return counts
 
 
 def enforce_new_conversation(request: HttpRequest) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from . import nearcache
 from .models import ShopChatSettings
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def _create(shop_id: str) -> ShopChatSettings:
 
 
 def settings_for_shop(shop_id: str) -> ShopChat:
-    cached = cache.get(_key(shop_id))
+    cached = nearcache.get(_key(shop_id))
     if cached is not None:
         return cached
     row = ShopChatSettings.objects.filter(shop_id=shop_id).first()
@@ -82,7 +82,7 @@ def settings_for_shop(shop_id: str) -> ShopChat:
         if row
         else ShopChat(shop_id=shop_id)
     )
-    cache.set(_key(shop_id), value, _CACHE_SECONDS)
+    nearcache.set(_key(shop_id), value, _CACHE_SECONDS)
     return value
 
 
@@ -101,4 +101,4 @@ def add_missing_settings() -> list[str]:
 
 @receiver([post_save, post_delete], sender=ShopChatSettings)
 def _forget(sender: type[ShopChatSettings], instance: ShopChatSettings, **kwargs: object) -> None:
-    cache.delete(_key(instance.shop_id))
+    nearcache.forget(_key(instance.shop_id))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest
 
-from . import conf
+from . import conf, nearcache
 from .adapters import ShopInfo, get_adapter
 
 _CACHE_SECONDS = 60
@@ -15,11 +14,11 @@ def shop_info(shop_id: str) -> ShopInfo | None:
     if "\x00" in shop_id:
         return None  # no shop has one, and PostgreSQL refuses to compare text with NUL
     key = f"chatbot:shop-info:v1:{shop_id}"
-    info = cache.get(key)
+    info = nearcache.get(key)
     if info is None:
         info = get_adapter().get_shop(shop_id)
         # Unknown shops are cached too (as False) so a bad id cannot cost a query each time.
-        cache.set(key, info if info is not None else False, _CACHE_SECONDS)
+        nearcache.set(key, info if info is not None else False, _CACHE_SECONDS)
     return info or None
 
 

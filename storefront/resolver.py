@@ -7,13 +7,15 @@ no query once warm.
 
 from __future__ import annotations
 
+import copy
 import re
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
+
+from chatbot import nearcache
 
 from .models import Shop
 
@@ -24,25 +26,26 @@ _CACHE_SECONDS = 300
 
 def _shop_index() -> dict[str, dict[str, int]]:
     """``{"by_domain": {host: pk}, "by_slug": {slug: pk}}``, cached."""
-    index = cache.get(_CACHE_KEY)
+    index = nearcache.get(_CACHE_KEY)
     if index is None:
         rows = list(Shop.objects.values_list("pk", "slug", "domain"))
         index = {
             "by_domain": {domain: pk for pk, _slug, domain in rows if domain},
             "by_slug": {slug: pk for pk, slug, _domain in rows},
         }
-        cache.set(_CACHE_KEY, index, _CACHE_SECONDS)
+        nearcache.set(_CACHE_KEY, index, _CACHE_SECONDS)
     return index
 
 
 def _shop_by_pk(pk: int) -> Shop | None:
     key = f"storefront:shop:{pk}"
-    shop = cache.get(key)
+    shop = nearcache.get(key)
     if shop is None:
         shop = Shop.objects.filter(pk=pk).first()
         if shop is not None:
-            cache.set(key, shop, _CACHE_SECONDS)
-    return shop
+            nearcache.set(key, shop, _CACHE_SECONDS)
+    # The near copy is shared by the process's requests: each gets its own instance.
+    return copy.copy(shop) if shop is not None else None
 
 
 def shop_by_slug(slug: str) -> Shop | None:
@@ -65,4 +68,4 @@ def resolve_shop(request: HttpRequest) -> Shop | None:
 
 @receiver([post_save, post_delete], sender=Shop)
 def _forget_shops(sender: type[Shop], instance: Shop, **kwargs: object) -> None:
-    cache.delete_many([_CACHE_KEY, f"storefront:shop:{instance.pk}"])
+    nearcache.forget(_CACHE_KEY, f"storefront:shop:{instance.pk}")
