@@ -159,6 +159,9 @@ if REDIS_URL:
             },
         }
     }
+    # Sessions read through the shared cache, each copy kept at most a minute
+    # (config/sessions.py: why, and why not without Redis).
+    SESSION_ENGINE = "config.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -3,6 +3,8 @@ speaks its language, whatever the host or the browser says."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -35,6 +37,20 @@ def _shop_or_404(request: HttpRequest, shop_slug: str) -> Shop:
     return shop
 
 
+def grid_key(shop: Shop, products: list[Product]) -> str:
+    """What a grid of product cards shows, hashed: the key of its rendered fragment
+    (``{% cache %}`` in the templates). Rendering 24 cards was the costliest part of a
+    product-list page (bench/load.py); the key holds every value a card prints, so a
+    changed price, stock, name, image or category re-renders at once."""
+    shown = [
+        (p.pk, p.sku, p.name, str(p.price), p.in_stock, p.image_url, p.category.name if p.category else "")
+        for p in products
+    ]
+    language = translation.get_language() or ""
+    shown_text = repr((shop.slug, shop.currency, language, shown)).encode()
+    return hashlib.blake2b(shown_text, digest_size=16).hexdigest()
+
+
 def _render_home(request: HttpRequest, shop: Shop) -> HttpResponse:
     categories = shop.categories.annotate(product_count=Count("products")).filter(product_count__gt=0)
     in_stock = Product.objects.filter(shop=shop, stock__gt=0).select_related("category")
@@ -44,7 +60,7 @@ def _render_home(request: HttpRequest, shop: Shop) -> HttpResponse:
     return render(
         request,
         "storefront/home.html",
-        {"shop": shop, "categories": categories, "featured": featured},
+        {"shop": shop, "categories": categories, "featured": featured, "grid_key": grid_key(shop, featured)},
     )
 
 
@@ -79,12 +95,15 @@ def product_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
         category = shop.categories.filter(slug=category_slug).first()
         products = products.filter(category=category) if category else products.none()
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
     return render(
         request,
         "storefront/product_list.html",
         {
             "shop": shop,
             "page": page,
+            "products": shown,
+            "grid_key": grid_key(shop, shown),
             "query": query,
             "category": category,
             "categories": shop.categories.all(),
@@ -105,7 +124,7 @@ def product_detail(request: HttpRequest, shop_slug: str, sku: str) -> HttpRespon
     return render(
         request,
         "storefront/product_detail.html",
-        {"shop": shop, "product": product, "related": related},
+        {"shop": shop, "product": product, "related": related, "grid_key": grid_key(shop, related)},
     )
 
 
