@@ -24,7 +24,6 @@ from storefront.models import Shop
 from storefront.resolver import shop_by_slug
 from tests.support.redisdb import redis_test_url
 
-
 SHOP_KEYS = ("storefront:shops:v1", "storefront:shop:", "chatbot:shop-info:", "chatbot:shop-settings:")
 
 
@@ -63,6 +62,10 @@ def reads(monkeypatch):
 def post(client: Client, url: str, body: dict):
     client.cookies["csrftoken"] = "t" * 32
     return client.post(url, body, content_type="application/json", HTTP_X_CSRFTOKEN="t" * 32)
+
+
+def token(client: Client) -> int:
+    return post(client, "/api/chatbot/stream-chat-token", {"shop": "demo"}).status_code
 
 
 def shop_reads(seen: Counter[str]) -> int:
@@ -150,7 +153,9 @@ def test_rate_limits_on_redis_count_both_keys_in_one_round_trip(redis_cache, dem
         return real_execute(self, *args, **kwargs)
 
     monkeypatch.setattr(redis.client.Pipeline, "execute", counting_execute)
-    statuses = [post(Client(), "/api/chatbot/stream-chat-token", {"shop": "demo"}).status_code for _ in range(5)]
+    statuses = [
+        post(Client(), "/api/chatbot/stream-chat-token", {"shop": "demo"}).status_code for _ in range(5)
+    ]
     assert statuses == [200, 200, 200, 429, 429]
     counted = [p for p in pipelines if p.count("INCRBY") + p.count("INCR") == 2]
     assert len(counted) == 5, pipelines  # address and identity, one pipeline per request
@@ -162,5 +167,7 @@ def test_rate_limits_fail_open_while_redis_is_down(demo, settings):
         "default": {"BACKEND": "chatbot.cache.FailSoftRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     settings.CHATBOT_ADDRESS_TOKEN_RATE_LIMIT = 1
-    statuses = [post(Client(), "/api/chatbot/stream-chat-token", {"shop": "demo"}).status_code for _ in range(3)]
+    statuses = [
+        post(Client(), "/api/chatbot/stream-chat-token", {"shop": "demo"}).status_code for _ in range(3)
+    ]
     assert statuses == [200, 200, 200]
