@@ -124,7 +124,7 @@ class FailSoftRedisCache(RedisCache):
             raise ValueError(f"Key {key!r} not found (the cache is unavailable).")
         return result
 
-    def count(self, keys: list[tuple[str, int]], version: int | None = None) -> list[int]:
+    def count_requests(self, keys: list[tuple[str, int]], version: int | None = None) -> list[int]:
         """Adds one to each (key, seconds to live) counter, in one round trip: SET NX with
         the expiry (a new window starts at 0), then INCR. Their new values; while Redis is
         unreachable, 1 each (limits fail open, as ``add`` does)."""
@@ -137,7 +137,7 @@ class FailSoftRedisCache(RedisCache):
                 pipe.incr(name)
             return [int(n) for n in pipe.execute()[1::2]]
 
-        return self._soft(run, [1] * len(keys), "count")
+        return self._soft(run, [1] * len(keys), "count_requests")
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         return self._soft(lambda: RedisCache.delete(self, key, version), False, "delete")

@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -41,8 +41,6 @@ _enabled: bool | None = None
 def _near() -> bool:
     global _enabled
     if _enabled is None:
-        from django.core.cache import caches
-
         _enabled = not isinstance(caches["default"], LocMemCache)
     return _enabled
 

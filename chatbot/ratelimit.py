@@ -69,9 +69,9 @@ def _enforce_all(limits: list[tuple[str, str, int | None, int | None]]) -> None:
 
 def _count(keys: list[tuple[str, int]]) -> list[int]:
     """Adds one to each (key, seconds to live) counter; their new values. The Redis cache
-    does them all in one round trip (``FailSoftRedisCache.count``); any other cache one by
+    does them all in one round trip (``FailSoftRedisCache.count_requests``); any other cache one by
     one."""
-    count_all = getattr(cache, "count", None)
+    count_all = getattr(cache, "count_requests", None)
     if count_all is not None:
         return list(count_all(keys))
     counts = []

@@ -1,5 +1,5 @@
 """The near copies of shop facts (chatbot.nearcache) in front of the Redis cache, and the
-rate limits' one round trip (``FailSoftRedisCache.count``).
+rate limits' one round trip (``FailSoftRedisCache.count_requests``).
 
 Every request read the shop index, the shop's row, its facts and its chat settings from
 Redis: five round trips before any work. Each process now keeps them for
