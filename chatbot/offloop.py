@@ -44,7 +44,10 @@ def pool() -> ThreadPoolExecutor:
         return executor
 
 
-def _release_connection() -> None:
+def release_connection() -> None:
+    """Hands the thread's database connection back (to the pool, or closed), for a thread
+    that would otherwise keep it: a pool thread here, or a request's thread lent to an
+    event stream for the stream's life (chatbot.engines.local.views)."""
     # Never inside a transaction: tests wrap everything in one, and the work of a request
     # that called us inline must stay in it.
     if not connection.in_atomic_block:
@@ -56,7 +59,7 @@ def _run_and_release(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[s
     try:
         return fn(*args, **kwargs)
     finally:
-        _release_connection()
+        release_connection()
 
 
 async def in_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

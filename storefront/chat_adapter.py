@@ -34,7 +34,10 @@ _SLUG_PLACEHOLDER = "\x00catalog-version\x00"  # no shop has it: found among the
 
 
 @functools.cache
-def _catalog_version_sql_for(alias: str) -> tuple[str, tuple[object, ...], int]:
+def _catalog_version_sql(alias: str) -> tuple[str, tuple[object, ...], int]:
+    """The catalog-version query of this database, compiled, and the index of the shop's
+    slug among its parameters."""
+
     def stats(model: type[Product] | type[FaqEntry] | type[Category]) -> tuple[Subquery, Subquery]:
         rows = model.objects.filter(shop=OuterRef("pk")).order_by().values("shop")
         return (
@@ -53,13 +56,6 @@ def _catalog_version_sql_for(alias: str) -> tuple[str, tuple[object, ...], int]:
     ).query
     sql, params = query.get_compiler(using=alias).as_sql()
     return sql, tuple(params), list(params).index(_SLUG_PLACEHOLDER)
-
-
-def _catalog_version_sql() -> tuple[str, list[object], int]:
-    """The catalog-version query of the shops' database, compiled, with the index of the
-    shop slug among its parameters."""
-    sql, params, slug_at = _catalog_version_sql_for(Shop.objects.db)
-    return sql, list(params), slug_at
 
 
 def _product_url(shop_slug: str, sku: str) -> str:
@@ -149,9 +145,11 @@ class StorefrontAdapter(ShopAdapter):
     def catalog_version(self, shop_id: str) -> str:
         # Asked before every answer: the query is compiled once per database (its six
         # subqueries cost the ORM ~2 ms to compile, more than PostgreSQL takes to run it).
-        sql, params, slug_at = _catalog_version_sql()
+        alias = Shop.objects.db
+        sql, compiled, slug_at = _catalog_version_sql(alias)
+        params = list(compiled)
         params[slug_at] = shop_id
-        with connections[Shop.objects.db].cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:

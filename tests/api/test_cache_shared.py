@@ -15,7 +15,7 @@ import redis
 from django.core.cache import caches
 from django.test import AsyncClient
 
-from tests.support.redisdb import redis_test_url
+from tests.support.redisdb import redis_test_url, use_redis_cache
 
 CONNECTIONS_MADE: list[int] = []
 
@@ -28,19 +28,9 @@ class CountingPool(redis.BlockingConnectionPool):
 
 @pytest.fixture
 def redis_cache(settings):
-    url = redis_test_url(14)
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.RedisError:
-        pytest.fail("Redis must run on 127.0.0.1:6379 for this test (see README)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "chatbot.cache.FailSoftRedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "shared-client-test",
-            "OPTIONS": {"pool_class": f"{__name__}.CountingPool", "max_connections": 50},
-        }
-    }
+    url = use_redis_cache(
+        settings, 14, "shared-client-test", pool_class=f"{__name__}.CountingPool", max_connections=50
+    )
     CONNECTIONS_MADE.clear()
     return url
 

@@ -22,26 +22,14 @@ from chatbot.models import ShopChatSettings
 from chatbot.shop_settings import settings_for_shop
 from storefront.models import Shop
 from storefront.resolver import shop_by_slug
-from tests.support.redisdb import redis_test_url
+from tests.support.redisdb import use_redis_cache
 
 SHOP_KEYS = ("storefront:shops:v1", "storefront:shop:", "chatbot:shop-info:", "chatbot:shop-settings:")
 
 
 @pytest.fixture
 def redis_cache(settings):
-    url = redis_test_url(14)
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.RedisError:
-        pytest.fail("Redis must run on 127.0.0.1:6379 for this test (see README)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "chatbot.cache.FailSoftRedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "near-cache-test",
-        }
-    }
-    yield url
+    yield use_redis_cache(settings, 14, "near-cache-test")
     nearcache.clear()
 
 

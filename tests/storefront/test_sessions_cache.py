@@ -16,25 +16,14 @@ from django.test.utils import CaptureQueriesContext
 from chatbot import nearcache
 from chatbot.cache import FailSoftRedisCache
 from config import sessions
-from tests.support.redisdb import redis_test_url
+from tests.support.redisdb import use_redis_cache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def redis_sessions(settings):
-    url = redis_test_url(14)
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.RedisError:
-        pytest.fail("Redis must run on 127.0.0.1:6379 for this test (see README)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "chatbot.cache.FailSoftRedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "sessions-test",
-        }
-    }
+    url = use_redis_cache(settings, 14, "sessions-test")
     settings.SESSION_ENGINE = "config.sessions"
     yield redis.Redis.from_url(url)
     nearcache.clear()

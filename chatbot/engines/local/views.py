@@ -31,13 +31,13 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connection
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 
 from ... import conf, lifecycle
 from ...conversations import conversation_for
 from ...exceptions import ApiError, chat_disabled, error_response, session_changed, shutting_down
 from ...identity import identify
+from ...offloop import release_connection
 from ...shop_settings import settings_for_shop
 from ...shops import shop_id_for_request, shop_info
 from ...signin import SESSION_ENDED, session_fingerprint, session_replaced
@@ -84,15 +84,6 @@ def _authorise(request: HttpRequest) -> Grant:
     )
 
 
-def _release_connection() -> None:
-    """Hands the thread's database connection back (to the pool, or closed): once the
-    stream is authorised, because the request's thread stays lent to the stream for its
-    whole life and so would a connection, until ``request_finished`` at its end; and after
-    each session check, which runs on a shared thread."""
-    if not connection.in_atomic_block:
-        connection.close()
-
-
 def _session_alive(session_key: str | None) -> bool:
     """False once the session the stream was opened with is gone (signed out, expired)."""
     if not session_key or settings.SESSION_ENGINE.endswith("signed_cookies"):
@@ -102,7 +93,7 @@ def _session_alive(session_key: str | None) -> bool:
     except Exception:  # a database or cache hiccup must not cut every stream
         return True
     finally:
-        _release_connection()
+        release_connection()  # the check runs on a shared thread
 
 
 def _heartbeat() -> float:
@@ -270,7 +261,9 @@ def events_view(request: HttpRequest) -> HttpResponseBase:
         try:
             grant = _authorise(request)
         finally:
-            _release_connection()
+            # The request's thread stays lent to the stream for its whole life, and so
+            # would this connection, until request_finished at the stream's end.
+            release_connection()
         slots = _Slots(grant.chat_user_id)
         if not slots.claim():
             raise ApiError(
