@@ -18,6 +18,7 @@ acknowledged vs stored (lost, duplicated). Exit code 1 on any error or lost mess
     python bench/load.py                            # 200 req/s for 60 s, 200 visitors
     python bench/load.py --rate 20 --seconds 5 --visitors 20          # a smoke run
     python bench/load.py --postgres postgres://postgres@127.0.0.1:5432
+    python bench/load.py --postgres … --workers 2 --redis --rounds 3   # memory: leak or plateau
 """
 
 from __future__ import annotations
@@ -233,6 +234,12 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (RSS counts them all)")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs against the same server, its memory printed after each"
+    )
+    parser.add_argument(
+        "--idle", type=float, default=10, help="seconds idle before each round's memory figure"
+    )
     parser.add_argument("--postgres", default="", help="server URL; the site gets a throwaway database there")
     parser.add_argument(
         "--redis",
@@ -255,7 +262,17 @@ def main() -> int:
             f"server {base} (pid {pid}, {args.workers} worker(s)), database {database_url or 'SQLite file'}, "
             f"Redis {site_env['REDIS_URL'] or 'none'}, {args.visitors} visitors, mix {MIX}"
         )
-        code = run_on_uvloop(run(args, base, pid))
+        code, first_seed = 0, args.seed
+        for round_ in range(args.rounds):
+            if args.rounds > 1:
+                print(f"\n-- round {round_ + 1} of {args.rounds}")
+            args.seed = first_seed + round_
+            code |= run_on_uvloop(run(args, base, pid))
+            if args.rounds > 1:
+                # After the replies settled and some idle: what the server keeps, not what
+                # is in flight. Growth round after round is a leak; a plateau is not.
+                time.sleep(args.idle)
+                print(f"server RSS after {args.idle:g} s idle: {rss_kib(pid) / 1024:.1f} MiB")
         log = live.log(base)
         print(f"server log: {log.count('Traceback')} tracebacks, {log.count(' ERROR ')} ERROR lines")
         return code
