@@ -293,15 +293,20 @@ def test_a_finished_request_is_freed_without_waiting_for_the_cyclic_collector(pr
     from django.core.handlers.asgi import ASGIRequest
     from rest_framework.request import Request
 
+    kinds = (ASGIRequest, RequestAborted, Request, Response, ApiView)
+
+    def alive() -> list:
+        return [o for o in gc.get_objects() if issubclass(type(o), kinds)]  # type(): no proxy followed
+
     application = SyncBlockASGIHandler()
     assert get_then_disconnect(application, "/sync/") == 200  # warm: imports, caches
     gc.collect()
+    before = {id(o) for o in alive()}  # kept by earlier tests: not these requests'
     gc.disable()
     try:
         for url in ("/sync/", "/async/", "/api/", "/sync/", "/async/", "/api/"):
             assert get_then_disconnect(application, url) == 200
-        kinds = (ASGIRequest, RequestAborted, Request, Response, ApiView)
-        left = [o for o in gc.get_objects() if issubclass(type(o), kinds)]  # type(): no proxy followed
+        left = [o for o in alive() if id(o) not in before]
         assert left == []
     finally:
         gc.enable()
