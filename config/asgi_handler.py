@@ -168,9 +168,11 @@ class SyncBlockASGIHandler(ASGIHandler):
         return starting_block
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Django 5.2's ``ASGIHandler.handle``, step for step, without ``request_started``:
-        the sync block sends it. Without a sync block, Django's own. (tests/deploy fails
-        when the installed Django's ``handle`` changes, so this copy is looked at again.)"""
+        """Django 5.2's ``ASGIHandler.handle``, step for step, without ``request_started``
+        (the sync block sends it), and leaving no reference cycle behind it: the
+        listener's exception is read, not re-raised, and a finished request is emptied
+        (``untie``). Without a sync block, Django's own. (tests/deploy fails when the
+        installed Django's ``handle`` changes, so this copy is looked at again.)"""
         if not self._block_entry:
             await super().handle(scope, receive, send)
             return
