@@ -69,9 +69,12 @@ urlpatterns = [
 ]
 
 
-@async_to_sync
-async def get(application, url: str) -> tuple[int, dict[bytes, bytes], bytes]:
-    seen["loop"] = threading.get_ident()
+async def exchange(
+    application, url: str, *, disconnect: bool = False
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    """One GET through ``application``; with ``disconnect``, as uvicorn serves one: once the
+    response is complete, ``receive`` says the client is gone (``http.disconnect``), which
+    Django's listener raises as RequestAborted."""
     scope = {
         "type": "http",
         "http_version": "1.1",
@@ -93,7 +96,16 @@ async def get(application, url: str) -> tuple[int, dict[bytes, bytes], bytes]:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
+    if disconnect:
+        await communicator.send_input({"type": "http.disconnect"})
+        await communicator.wait(5)
     return start["status"], dict(start["headers"]), body
+
+
+@async_to_sync
+async def get(application, url: str) -> tuple[int, dict[bytes, bytes], bytes]:
+    seen["loop"] = threading.get_ident()
+    return await exchange(application, url)
 
 
 @pytest.fixture
@@ -256,29 +268,8 @@ def test_the_served_app_freezes_its_start_up_objects_and_collects_garbage_less_o
 
 @async_to_sync
 async def get_then_disconnect(application, url: str) -> int:
-    """A request as uvicorn serves one: once the response is complete, ``receive`` says
-    the client is gone (``http.disconnect``), which Django's listener raises as
-    RequestAborted."""
-    scope = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "GET",
-        "path": url,
-        "raw_path": url.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-        "scheme": "http",
-    }
-    communicator = ApplicationCommunicator(application, scope)
-    await communicator.send_input({"type": "http.request", "body": b""})
-    start = await communicator.receive_output(5)
-    while (await communicator.receive_output(5)).get("more_body"):
-        pass
-    await communicator.send_input({"type": "http.disconnect"})
-    await communicator.wait(5)
-    return start["status"]
+    status, _, _ = await exchange(application, url, disconnect=True)
+    return status
 
 
 def test_a_finished_request_is_freed_without_waiting_for_the_cyclic_collector(project_middleware):
