@@ -228,12 +228,12 @@ class SyncBlockASGIHandler(ASGIHandler):
                 untie(request, response)
             body_file.close()
         finally:
-            # Whatever was raised here keeps this frame: let it keep no request.
+            # Whatever was raised here keeps this frame: let it keep no request or response.
             tasks.clear()
-            task = processing = None  # type: ignore[assignment]
+            task = processing = response = None  # type: ignore[assignment]
 
 
-def untie(request: HttpRequest, response: HttpResponseBase) -> None:
+def untie(request: HttpRequest, response: HttpResponseBase | None) -> None:
     """Empties a finished request, its response and, for a REST framework view, the view
     and its own request, so that they are freed at once.
 
