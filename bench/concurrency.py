@@ -52,6 +52,7 @@ from _chat_load import (
     run_on_uvloop,
     throwaway_postgres,
 )
+from machine import describe as describe_machine
 
 from tests.support.live import LiveSite
 
@@ -234,6 +235,7 @@ def main() -> None:
     results: list[dict[str, float]] = []
     for run in range(1, args.runs + 1):
         print(f"run {run} of {args.runs}, load average before: {os.getloadavg()[0]:.2f}", flush=True)
+        print(describe_machine(), flush=True)
         database = contextlib.nullcontext(None) if args.sqlite else throwaway_postgres(args.postgres)
         with database as database_url:
             results.append(measure(args, database_url))

@@ -48,6 +48,7 @@ from bench._chat_load import (  # noqa: E402
     throwaway_postgres,
 )
 from bench._raw_http import HttpError, RawClient, Response  # noqa: E402
+from bench.machine import describe as describe_machine  # noqa: E402
 from tests.support.live import LiveSite  # noqa: E402
 
 MIX = {"page": 30, "token": 15, "message": 20, "history": 25, "events": 10}
@@ -251,6 +252,15 @@ def main() -> int:
     site_env = dict(SITE_ENV)
     if args.redis:
         site_env["REDIS_URL"] = emptied_redis("redis://127.0.0.1:6379/11")
+    # Before and after: the machine's speed moves within a run's minutes too.
+    print(describe_machine() + ", before", flush=True)
+    try:
+        return serve_and_run(args, site_env)
+    finally:
+        print(describe_machine() + ", after", flush=True)
+
+
+def serve_and_run(args: argparse.Namespace, site_env: dict[str, str]) -> int:
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(throwaway_postgres(args.postgres)) if args.postgres else None
         live = stack.enter_context(LiveSite(env=site_env, database_url=database_url))

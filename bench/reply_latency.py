@@ -26,6 +26,7 @@ import statistics
 import time
 
 from _chat_load import FAKE_ENV, ShopperRun, percentile, run_on_uvloop, summary, throwaway_postgres
+from machine import describe as describe_machine
 
 from tests.support.live import LiveSite
 
@@ -93,6 +94,7 @@ def main() -> None:
         steady_p50s: list[float] = []
         steady_p99s: list[float] = []
         for run_no in range(1, args.runs + 1):
+            print(f"  {describe_machine()}", flush=True)
             load = os.getloadavg()[0]
             database = throwaway_postgres(args.postgres) if args.postgres else contextlib.nullcontext(None)
             with database as database_url, LiveSite(env=env, database_url=database_url) as site:

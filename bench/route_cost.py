@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._chat_load import cpu_seconds, emptied_redis, throwaway_postgres  # noqa: E402
 from bench.load import MIX, SITE_ENV  # noqa: E402
+from bench.machine import describe as describe_machine  # noqa: E402
 from tests.support.live import LiveSite  # noqa: E402
 
 PAGES = ["/s/demo/", "/s/demo/products/?q=tent", "/s/demo/p/NW-TNT-2P-GRN/"]
@@ -122,6 +123,7 @@ def main() -> None:
         where = (database_url or "SQLite") + (f", Redis {site_env['REDIS_URL']}" if args.redis else "")
         print(f"server CPU per request, ms (one at a time, {args.requests} per route; {where})")
         for n in range(args.runs):
+            print(f"  {describe_machine()}", flush=True)
             load = os.getloadavg()[0]
             costs = one_run(base, pid, args.requests)
             runs.append(costs)
