@@ -94,8 +94,8 @@ def main() -> None:
         steady_p50s: list[float] = []
         steady_p99s: list[float] = []
         for run_no in range(1, args.runs + 1):
+            load = os.getloadavg()[0]  # before the machine's measure adds its own work
             print(f"  {describe_machine()}", flush=True)
-            load = os.getloadavg()[0]
             database = throwaway_postgres(args.postgres) if args.postgres else contextlib.nullcontext(None)
             with database as database_url, LiveSite(env=env, database_url=database_url) as site:
                 site.manage("migrate", "--noinput")

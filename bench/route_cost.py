@@ -123,8 +123,8 @@ def main() -> None:
         where = (database_url or "SQLite") + (f", Redis {site_env['REDIS_URL']}" if args.redis else "")
         print(f"server CPU per request, ms (one at a time, {args.requests} per route; {where})")
         for n in range(args.runs):
+            load = os.getloadavg()[0]  # before the machine's measure adds its own work
             print(f"  {describe_machine()}", flush=True)
-            load = os.getloadavg()[0]
             costs = one_run(base, pid, args.requests)
             runs.append(costs)
             figures = ", ".join(f"{k} {v:.2f}" for k, v in costs.items())

@@ -4,6 +4,7 @@ own async core is kept."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -279,8 +280,6 @@ def test_a_finished_request_is_freed_without_waiting_for_the_cyclic_collector(pr
     ``handle``; the request's own lazy user and message storage; a REST framework
     response's renderer context and its view) until a full collection,
     which config/asgi.py makes rare. With the collector off, nothing of them is left."""
-    import gc
-
     from django.core.exceptions import RequestAborted
     from django.core.handlers.asgi import ASGIRequest
     from rest_framework.request import Request
@@ -324,8 +323,6 @@ def test_a_finished_request_is_freed_without_waiting_for_the_cyclic_collector(pr
 
 def held_by(objects: list) -> str:
     """What holds each object: for the failure message of a test that finds one alive."""
-    import gc
-
     lines = []
     for obj in objects:
         holders = [type(r).__name__ for r in gc.get_referrers(obj) if r is not objects]
