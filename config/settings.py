@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from chatbot.conf import DEFAULTS as CHATBOT_DEFAULTS
 
@@ -135,6 +136,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+    )
+
+# How long a thread of the ASGI server keeps the GIL while another waits (config/asgi.py
+# applies it; Python's default is 5 ms). Milliseconds, above 0 and at most 100.
+try:
+    WEB_GIL_SWITCH_MS = env.float("WEB_GIL_SWITCH_MS", default=1.0)
+except ValueError:
+    WEB_GIL_SWITCH_MS = 0.0
+if not 0 < WEB_GIL_SWITCH_MS <= 100:
+    raise ImproperlyConfigured(
+        f"WEB_GIL_SWITCH_MS={os.environ.get('WEB_GIL_SWITCH_MS')!r}: "
+        "give milliseconds above 0 and at most 100."
     )
 
 REDIS_URL = env.str("REDIS_URL", default=CHATBOT_DEFAULTS["REDIS_URL"])

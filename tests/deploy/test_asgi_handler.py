@@ -268,6 +268,28 @@ def test_the_served_app_freezes_its_start_up_objects_and_collects_garbage_less_o
     assert done.stdout.strip() == "(5000, 10, 100) True"
 
 
+def served_app_switch_interval(**env: str) -> subprocess.CompletedProcess[str]:
+    # In a process of its own: the interval is process-wide.
+    code = "import sys, config.asgi; print(sys.getswitchinterval())"
+    inherited = {k: v for k, v in os.environ.items() if k != "WEB_GIL_SWITCH_MS"}
+    environment = {**inherited, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
+
+
+def test_the_served_app_hands_the_gil_over_every_millisecond_unless_configured():
+    """Request threads wait for the event loop's thread at every turn at the GIL: 1 ms
+    turns, not Python's 5 ms, unless WEB_GIL_SWITCH_MS says otherwise."""
+    assert float(served_app_switch_interval().stdout) == pytest.approx(0.001)
+    assert float(served_app_switch_interval(WEB_GIL_SWITCH_MS="5").stdout) == pytest.approx(0.005)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "fast", "1000"])
+def test_a_wrong_gil_switch_interval_stops_the_server_naming_the_setting(value):
+    done = served_app_switch_interval(WEB_GIL_SWITCH_MS=value)
+    assert done.returncode != 0
+    assert f"WEB_GIL_SWITCH_MS={value!r}: give milliseconds above 0 and at most 100." in done.stderr
+
+
 @async_to_sync
 async def get_then_disconnect(application, url: str) -> int:
     status, _, _ = await exchange(application, url, disconnect=True)
