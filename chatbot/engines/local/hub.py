@@ -452,8 +452,7 @@ class RedisHub(EventHub):
         # Queued for the batch publisher: the caller (a reply on the event loop) never
         # waits for Redis. Local subscribers learn of the event through the pub/sub
         # listener like every other process does, so each event arrives once and in order.
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        self.publisher.put(conversation_id, event_type, body)
+        self.publisher.put(conversation_id, event_type, json_bytes(data).decode())
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything published so far is in Redis (tests, shutdown)."""
@@ -492,7 +491,7 @@ class RedisHub(EventHub):
 
     def _on_message(self, item: dict[str, Any]) -> None:
         # One message per flush of a publisher: [[conversation, id, type, data], ...].
-        for conversation_id, event_id, event_type, data in json.loads(item["data"]):
+        for conversation_id, event_id, event_type, data in orjson.loads(item["data"]):
             self.fanout.dispatch(int(conversation_id), Event(event_id, event_type, data))
 
     async def _listen(self, ready: asyncio.Event) -> None:
@@ -538,12 +537,20 @@ redis.call('PUBLISH', ARGV[1], '[' .. table.concat(parts, ',') .. ']')
 return #KEYS
 """
 BATCH_MAX = 500
+# The shortest time between two batches' starts. A lone event after a quiet moment goes at
+# once; under a steady stream of deltas the publisher wakes at most this often, so each
+# batch carries what arrived meanwhile. Without it the publisher woke for nearly every
+# delta: in bench/concurrency.py's two-worker run (250 replies, 5,000 deltas a second) the
+# script calls, their packing and each worker's reading of every announcement were about a
+# quarter of the workers' CPU.
+BATCH_INTERVAL_SECONDS = 0.002
 
 
 class _BatchPublisher:
     """One thread per process that writes queued events to Redis in batches: whatever
-    accumulated while the previous batch was on the wire goes in the next one, so a lone
-    event waits for nothing and a burst costs one round trip per batch, not per event."""
+    accumulated while the previous batch was on the wire (or during the short interval
+    between batches) goes in the next one, so a lone event waits for nothing and a burst
+    costs one round trip per batch, not per event."""
 
     def __init__(self, client: Any, channel: str) -> None:
         self.redis = client
@@ -555,16 +562,22 @@ class _BatchPublisher:
         self.queued = 0
         self.thread: threading.Thread | None = None
         self.pid = 0
+        self.last_batch_at = 0.0
 
     def put(self, conversation_id: int, event_type: str, body: str) -> None:
         with self.cond:
+            idle = not self.queue
             self.queue.append((conversation_id, event_type, body))
             self.queued += 1
             if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
                 self.pid = os.getpid()
                 self.thread = threading.Thread(target=self._run, name="chatbot-publish", daemon=True)
                 self.thread.start()
-            self.cond.notify()
+            # The publisher waits only while the queue is empty: with events queued it is
+            # sending or about to take them, and waking it again per delta cost a turn at
+            # the GIL each.
+            if idle:
+                self.cond.notify_all()
 
     def flushed(self, timeout: float) -> bool:
         with self.cond:
@@ -575,7 +588,12 @@ class _BatchPublisher:
         while True:
             with self.cond:
                 self.cond.wait_for(lambda: bool(self.queue))
+            pause = self.last_batch_at + BATCH_INTERVAL_SECONDS - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            with self.cond:
                 batch = [self.queue.popleft() for _ in range(min(BATCH_MAX, len(self.queue)))]
+            self.last_batch_at = time.monotonic()
             self._send(batch)
             with self.cond:
                 self.sent += len(batch)
