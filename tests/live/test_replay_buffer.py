@@ -1,7 +1,10 @@
 """The memory hub's replay buffer: what a browser that reconnects is given, and what the
 process keeps (a reply's deltas only while the reply runs)."""
 
-from chatbot.engines.local.hub import REPLAY_EVENTS, MemoryHub
+import gc
+from decimal import Decimal
+
+from chatbot.engines.local.hub import REPLAY_EVENTS, Event, MemoryHub
 
 
 def publish_reply(hub: MemoryHub, conversation_id: int, reply_id: int, deltas: int) -> list[str]:
@@ -45,3 +48,33 @@ def test_the_buffer_stays_bounded():
     hub = MemoryHub()
     publish_reply(hub, 7, reply_id=70, deltas=REPLAY_EVENTS + 50)
     assert len(hub.replay(7, "0-0")) == REPLAY_EVENTS
+
+
+def test_kept_deltas_leave_the_garbage_collectors_view():
+    # Every kept delta used to be an Event walked by two generations of collections: at
+    # 1,000 streaming replies, most of the collector's pauses (chatbot/engines/local/hub.py).
+    hub = MemoryHub()
+    publish_reply(hub, 7, reply_id=70, deltas=50)
+    gc.collect(0)  # the first collection that meets a kept entry stops tracking it
+    kept = hub._buffers[7]
+    assert not any(gc.is_tracked(entry) for entry in kept)
+    assert not any(isinstance(part, Event) for entry in kept for part in entry)
+
+
+def test_a_replayed_event_is_what_the_live_stream_sent():
+    hub = MemoryHub()
+    live = hub.publish(7, "reply.delta", {"messageId": 70, "text": "héllo <b>"})
+    live_bytes = live.sse_bytes
+    (replayed,) = hub.replay(7, "0-0")
+    assert (replayed.id, replayed.type, replayed.data) == (live.id, live.type, live.data)
+    assert replayed.order_key == live.order_key
+    assert replayed.sse_bytes == live_bytes
+
+
+def test_data_the_json_encoder_cannot_take_is_replayed_as_text():
+    # As the Redis hub does: the stream sent the value's text, the replay gives the same.
+    hub = MemoryHub()
+    live = hub.publish(7, "reply.products", {"messageId": 70, "price": Decimal("9.50")})
+    (replayed,) = hub.replay(7, "0-0")
+    assert replayed.data == {"messageId": 70, "price": "9.50"}
+    assert replayed.sse_bytes == live.sse_bytes
