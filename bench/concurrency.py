@@ -16,6 +16,10 @@ The same client then runs against a bare Django project (bench/bare_sse: one asy
 view emitting 20 events a second per connection, one trivial JSON view for the probe, no
 middleware, no database) on the same server (uvicorn), and the bench prints the largest N
 each holds and their ratio (goal: the chat holds at least 70 % of the bare stack's N).
+While a stack holds the last level given, the levels go on by the last step (up to
+``--up-to``, by default twice the last level), so that each stack's limit is found rather
+than hidden above the top level; a ratio with a stack still held at its last level is
+printed as not a measure.
 ``--runs 3`` repeats everything and prints the median and range of each figure, with the
 load average before each run.
 
@@ -204,20 +208,37 @@ def report(name: str, rows: list[dict[str, float]]) -> int:
     return best
 
 
-def run_levels(site: LiveSite, base: str, levels: list[int], bare: bool = False) -> list[dict[str, float]]:
+def run_levels(
+    site: LiveSite, base: str, levels: list[int], bare: bool = False, up_to: int = 0
+) -> list[dict[str, float]]:
+    """Runs the levels in order; while the last one is held, goes on by the last step
+    (up to ``up_to``), so that each stack's limit is found, not hidden by the top level."""
     server_pid = next(proc.pid for proc, url in site.servers if url == base)
-    rows = []
-    for n in levels:
-        row = run_on_uvloop(level(base, n, server_pid, bare))
+    rows: list[dict[str, float]] = []
+    levels = list(levels)
+    step = levels[-1] - levels[-2] if len(levels) > 1 else levels[-1]
+    i = 0
+    while i < len(levels):
+        row = run_on_uvloop(level(base, levels[i], server_pid, bare))
         rows.append(row)
         if not held(row) and (row["complete"] < row["n"] * 0.9 or row["delivery_p99"] > 10 * GOAL_MS):
             break  # far past the limit: larger levels only take longer
+        if i == len(levels) - 1 and held(row) and step > 0 and levels[i] + step <= up_to:
+            levels.append(levels[i] + step)
+        i += 1
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--levels", default="500,1000,1500,2000")
+    parser.add_argument(
+        "--up-to",
+        type=int,
+        default=0,
+        help="while the top level is held, go on by the last step up to this N "
+        "(default: twice the top level; the top level itself to stop there)",
+    )
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
@@ -248,6 +269,7 @@ def main() -> None:
 
 def measure(args: argparse.Namespace, database_url: str | None) -> dict[str, float]:
     levels = [int(x) for x in args.levels.split(",")]
+    up_to = args.up_to or 2 * levels[-1]
     env = {**FAKE_ENV, "CHATBOT_FAKE_TICK_MS": str(REPLY_SECONDS * 1000 // TICKS)}
     if args.redis:
         env["REDIS_URL"] = emptied_redis("redis://127.0.0.1:6379/12")
@@ -258,12 +280,12 @@ def measure(args: argparse.Namespace, database_url: str | None) -> dict[str, flo
     )
     with LiveSite(env=env, database_url=database_url) as site:
         site.manage("migrate", "--noinput")
-        chat_rows = run_levels(site, site.start(workers=args.workers), levels)
+        chat_rows = run_levels(site, site.start(workers=args.workers), levels, up_to=up_to)
         chat = report("chat (ASGI, uvicorn worker)", chat_rows)
         bare_env = {"DJANGO_SETTINGS_MODULE": "bench.bare_sse.settings", "BARE_TICKS": str(TICKS)}
         bare_app = "bench.bare_sse.asgi:application"
         bare_base = site.start(workers=args.workers, extra_env=bare_env, app=bare_app)
-        bare_rows = run_levels(site, bare_base, levels, True)
+        bare_rows = run_levels(site, bare_base, levels, True, up_to=up_to)
         bare = report("bare Django async SSE view (same server, same client)", bare_rows)
         if args.sync_baseline:
             base = site.start(workers=args.workers, wsgi_threads=args.baseline_threads)
@@ -271,7 +293,14 @@ def measure(args: argparse.Namespace, database_url: str | None) -> dict[str, flo
             name = f"sync baseline (gunicorn gthread, {args.baseline_threads} threads)"
             report(name, run_levels(site, base, baseline_levels))
     ratio = chat / bare if bare else float("nan")
-    print(f"chat holds {chat} of the bare stack's {bare}: {ratio:.0%} (goal >= 70 %)", flush=True)
+    # A stack that held the last level run has its limit above it: the ratio is a bound.
+    bounds = [
+        note
+        for rows, note in ((bare_rows, "the bare stack"), (chat_rows, "the chat"))
+        if rows and held(rows[-1])
+    ]
+    bound = f" (not a measure: {' and '.join(bounds)} held the last level run)" if bounds else ""
+    print(f"chat holds {chat} of the bare stack's {bare}: {ratio:.0%}{bound} (goal >= 70 %)", flush=True)
     at_1000 = next((r for r in chat_rows if r["n"] == 1000), None)
     summary = {"chat_held": float(chat), "bare_held": float(bare), "ratio_pct": ratio * 100}
     if at_1000 is not None:
