@@ -46,6 +46,15 @@ def _close_database_pools(django_db_setup: Any) -> Iterator[None]:
         close_pool = getattr(connection, "close_pool", None)
         if close_pool is not None:
             close_pool()
+    # Pools are kept per process, not per thread: one made by another thread (a request's
+    # or a reply's) is not reachable from this thread's connections.
+    try:
+        from django.db.backends.postgresql.base import DatabaseWrapper
+    except ImportError:  # psycopg not installed: no pools
+        return
+    for alias, pool in list(DatabaseWrapper._connection_pools.items()):
+        pool.close()
+        DatabaseWrapper._connection_pools.pop(alias, None)
 
 
 @pytest.fixture(autouse=True)

@@ -106,8 +106,13 @@ async def exchange(
 
 @async_to_sync
 async def get(application, url: str) -> tuple[int, dict[bytes, bytes], bytes]:
+    """One GET to its end, as uvicorn serves it: the client is gone once the response is
+    complete, so the handler closes the response and ``request_finished`` gives the
+    request thread's database connection back (left half-served, each test's kept thread
+    kept a pooled connection checked out, and PostgreSQL's test database could not be
+    dropped at the end of the run)."""
     seen["loop"] = threading.get_ident()
-    return await exchange(application, url)
+    return await exchange(application, url, disconnect=True)
 
 
 @pytest.fixture

@@ -363,32 +363,65 @@ class EventHub:
             self.fanout.remove(conversation_id, subscriber)
 
 
-# A replay buffer's entry: (published at, id, type, the reply's id for a delta, the data as
-# JSON, the id's ms, the id's seq). A flat tuple of strings, bytes and numbers rather than
-# the Event: the cyclic garbage collector stops looking at such a tuple at the first
-# collection it meets (one holding a dict or an object it never stops looking at), whereas
-# every Event kept here went through two generations of collections. At 1,000 streaming
-# replies the kept Events were nearly all of what the collector moved and walked: in a
-# minute 456 young collections (median 5.2 ms) and 41 of the middle generation (median
-# 13.6 ms, up to 59), each a pause of every stream (bench/concurrency.py; CHANGELOG,
-# eleventh pass). The data is encoded once either way: the streams send the same bytes.
-_Kept = tuple[float, str, str, Any, bytes, int, int]
+_FIELDS = 5  # an event in the replay buffer: type, delta's reply id, data JSON, id's ms, id's seq
 
 
-def _kept(at: float, event: Event, data_json: bytes, order: tuple[int, int]) -> _Kept:
-    reply_id = event.data.get("messageId") if event.type == "reply.delta" else None
-    return (at, event.id, event.type, reply_id, data_json, order[0], order[1])
+class _Replay:
+    """One conversation's replay buffer: per event its type, the reply a delta belongs to
+    (else None), its data as the JSON the streams sent and its id's two parts, laid one
+    after the other in a single deque (``_FIELDS`` entries an event; the deque's bound is a
+    multiple of it, so dropping the oldest event drops all of its entries).
+
+    Every entry is a number, a string or bytes, which the cyclic garbage collector never
+    tracks, so keeping an event allocates nothing it tracks. A tuple per event (the eleventh
+    pass) was tracked from its creation until the first young collection met it, and the
+    collector counts such allocations: at 1,000 streaming replies those 20,000 new tuples a
+    second started a young collection every quarter second or so, each walking every
+    stream's in-flight objects (about 30 a stream) and moving them on to the middle
+    generation (bench/concurrency.py; CHANGELOG, twelfth pass). Events are built back only
+    for a replay (a reconnect)."""
+
+    __slots__ = ("entries", "last_at")
+
+    def __init__(self) -> None:
+        self.entries: deque[Any] = deque(maxlen=REPLAY_EVENTS * _FIELDS)
+        self.last_at = float("-inf")  # when the newest event was published (monotonic)
+
+    def __len__(self) -> int:
+        return len(self.entries) // _FIELDS
+
+    def append(self, at: float, event: Event, data_json: bytes, order: tuple[int, int]) -> None:
+        reply_id = event.data.get("messageId") if event.type == "reply.delta" else None
+        self.entries.extend((event.type, reply_id, data_json, order[0], order[1]))
+        self.last_at = at
+
+    def _events(self) -> Iterator[tuple[str, Any, bytes, int, int]]:
+        fields = iter(self.entries)
+        return zip(fields, fields, fields, fields, fields, strict=True)
+
+    def drop_deltas_of(self, reply_id: Any) -> None:
+        """Takes the deltas of reply ``reply_id`` out (its end is kept instead)."""
+        events = list(self._events())
+        kept = [e for e in events if e[0] != "reply.delta" or e[1] != reply_id]
+        if len(kept) != len(events):
+            self.entries.clear()
+            for event in kept:
+                self.entries.extend(event)
+
+    def after(self, key: tuple[int, int]) -> list[tuple[str, bytes, int, int]]:
+        """(type, data, ms, seq) of each event after ``key``, oldest first."""
+        return [(kind, data, ms, seq) for kind, _, data, ms, seq in self._events() if (ms, seq) > key]
 
 
-def _event_of(entry: _Kept) -> Event:
-    return Event(entry[1], entry[2], orjson.loads(entry[4]), (entry[5], entry[6]), entry[4])
+def _event_of(event_type: str, data_json: bytes, ms: int, seq: int) -> Event:
+    return Event(f"{ms}-{seq}", event_type, orjson.loads(data_json), (ms, seq), data_json)
 
 
 class MemoryHub(EventHub):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
-        self._buffers: dict[int, deque[_Kept]] = {}
+        self._buffers: dict[int, _Replay] = {}
         self._last_ms = 0
         self._seq = 0
 
@@ -410,40 +443,37 @@ class MemoryHub(EventHub):
             event = Event(f"{order[0]}-{order[1]}", event_type, data, order, data_json)
             buffer = self._buffers.get(conversation_id)
             if buffer is None:
-                buffer = self._buffers[conversation_id] = deque(maxlen=REPLAY_EVENTS)
+                buffer = self._buffers[conversation_id] = _Replay()
             elif event_type in REPLY_ENDS:
                 self._drop_deltas(buffer, data)
-            buffer.append(_kept(now, event, data_json, order))
+            buffer.append(now, event, data_json, order)
             if len(self._buffers) > 10_000:  # bound memory: forget idle conversations
                 self._forget_idle(now)
         self.fanout.dispatch(conversation_id, event)
         return event
 
     @staticmethod
-    def _drop_deltas(buffer: deque[_Kept], data: dict[str, Any]) -> None:
+    def _drop_deltas(buffer: _Replay, data: dict[str, Any]) -> None:
         """Takes the deltas of the reply ``data`` ends out of ``buffer``. Kept, they were most of
         a process's memory: ~600 bytes each, hundreds per reply, for up to an hour per
         conversation (1,000 streaming replies: ~250 MB, bench/concurrency.py)."""
         message = data.get("message")
         reply_id = message.get("id") if isinstance(message, dict) else None
-        if reply_id is None:
-            return
-        kept = [entry for entry in buffer if entry[2] != "reply.delta" or entry[3] != reply_id]
-        if len(kept) != len(buffer):
-            buffer.clear()
-            buffer.extend(kept)
+        if reply_id is not None:
+            buffer.drop_deltas_of(reply_id)
 
     def _forget_idle(self, now: float) -> None:
         for cid in [
-            cid for cid, buf in self._buffers.items() if not buf or now - buf[-1][0] > REPLAY_SECONDS
+            cid for cid, buf in self._buffers.items() if not buf or now - buf.last_at > REPLAY_SECONDS
         ]:
             del self._buffers[cid]
 
     def replay(self, conversation_id: int, after_id: str) -> list[Event]:
         after = _order_key(after_id)
         with self._lock:
-            buffer = list(self._buffers.get(conversation_id, ()))
-        return [_event_of(entry) for entry in buffer if (entry[5], entry[6]) > after]
+            buffer = self._buffers.get(conversation_id)
+            rows = buffer.after(after) if buffer is not None else []
+        return [_event_of(*row) for row in rows]
 
     def forget(self, conversation_id: int) -> None:
         with self._lock:
