@@ -48,6 +48,7 @@ from .serializers import (
     StopRequestSerializer,
     TokenRequestSerializer,
     max_message_chars,
+    validated_body,
 )
 from .shop_settings import settings_for_shop
 from .shops import shop_id_for_request, shop_info
@@ -185,9 +186,8 @@ class TokenView(ChatAPIView):
 
     @documented(request=TokenRequestSerializer, responses={200: dict, 403: dict, 503: dict})
     def post(self, request: Request) -> Response:
-        body = TokenRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        self._refuse_other_identity(body.validated_data)
+        body = validated_body(TokenRequestSerializer, request.data)
+        self._refuse_other_identity(body)
         ratelimit.enforce_route(request._request, "token", self.identity.shopper.chat_user_id)
         shopper = self.identity.shopper
         conversation = conversation_ref_for(
@@ -241,8 +241,7 @@ class MessageView(ChatAPIView):
                 "message_too_long",
                 f"Messages can be at most {max_message_chars()} characters; this one has {len(text)}.",
             )
-        body = MessageRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated_body(MessageRequestSerializer, request.data)
         if lifecycle.shutting_down():
             raise shutting_down()  # before storing: the widget sends it again elsewhere
         ratelimit.enforce_route(request._request, "message", self.identity.shopper.chat_user_id)
@@ -251,9 +250,9 @@ class MessageView(ChatAPIView):
         assert conversation is not None
         message, reply, started = receive_shopper_message(
             conversation,
-            body.validated_data["text"],
-            body.validated_data["clientMessageId"],
-            action=body.validated_data.get("action"),
+            body["text"],
+            body["clientMessageId"],
+            action=body.get("action"),
         )
         if reply is not None:
             reply.refresh_from_db()  # the job may already have answered (inline mode, fast replies)
@@ -266,13 +265,12 @@ class StopView(ChatAPIView):
 
     @documented(request=StopRequestSerializer, responses={202: dict, 404: dict})
     def post(self, request: Request) -> Response:
-        body = StopRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated_body(StopRequestSerializer, request.data)
         ratelimit.enforce_route(request._request, "stop", self.identity.shopper.chat_user_id)
         conversation = self.conversation(create=False)
         reply = (
             Message.objects.filter(
-                pk=body.validated_data["messageId"], conversation=conversation, role=Message.Role.ASSISTANT
+                pk=body["messageId"], conversation=conversation, role=Message.Role.ASSISTANT
             ).first()
             if conversation
             else None
@@ -290,13 +288,12 @@ class ContactEmailView(ChatAPIView):
 
     @documented(request=ContactEmailSerializer, responses={200: dict, 400: dict, 409: dict})
     def post(self, request: Request) -> Response:
-        body = ContactEmailSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated_body(ContactEmailSerializer, request.data)
         ratelimit.enforce_route(request._request, "message", self.identity.shopper.chat_user_id)
         conversation = self.conversation(create=False)
         if conversation is None or conversation.state not in states.HANDED_OFF:
             raise ApiError(409, "not_waiting", "Nobody from the team is being waited for in this chat.")
-        states.leave_email(conversation, body.validated_data["email"])
+        states.leave_email(conversation, body["email"])
         return Response({"contactEmail": conversation.contact_email})
 
 
@@ -309,11 +306,10 @@ class RatingView(ChatAPIView):
         request=RatingRequestSerializer, responses={201: dict, 200: dict, 400: dict, 404: dict, 409: dict}
     )
     def post(self, request: Request) -> Response:
-        body = RatingRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated_body(RatingRequestSerializer, request.data)
         ratelimit.enforce_route(request._request, "rating", self.identity.shopper.chat_user_id)
         conversation = self.conversation(create=False)
-        claimed = body.validated_data.get("conversationId")
+        claimed = body.get("conversationId")
         if conversation is None or (claimed is not None and claimed != conversation.pk):
             raise ApiError(404, "not_found", "No such conversation of yours.")
         answered = (
@@ -326,8 +322,8 @@ class RatingView(ChatAPIView):
         )
         if answered is None:
             raise ApiError(409, "nothing_to_rate", "Nobody has answered in this conversation yet.")
-        score = body.validated_data["score"]
-        comment = body.validated_data.get("comment", "").strip()
+        score = body["score"]
+        comment = body.get("comment", "").strip()
         rating = conversation.ratings.filter(created_at__gte=answered).order_by("-created_at", "-id").first()
         created = rating is None
         if rating is None:
