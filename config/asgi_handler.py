@@ -32,12 +32,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
+from asgiref.sync import (
+    SyncToAsync,
+    ThreadSensitiveContext,
+    iscoroutinefunction,
+    markcoroutinefunction,
+    sync_to_async,
+)
+from asgiref.sync import _restore_context as restore_context
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler, RequestAborted, get_script_prefix
 from django.core.handlers.exception import convert_exception_to_response
@@ -83,6 +92,76 @@ def run_hooks_on_loop(chain: Any) -> int:
     return switched
 
 
+# The request's single-thread executor, lent by ``SyncBlockASGIHandler.__call__``.
+_request_thread: contextvars.ContextVar[ThreadPoolExecutor] = contextvars.ContextVar("request_thread")
+
+
+class BlockTrip:
+    """The sync block's trip to the request's thread and back: what
+    ``sync_to_async(block, thread_sensitive=True)`` does, with one turn of the event loop
+    fewer on the way back.
+
+    asgiref hands the result back through the executor's future, that future's copy on the
+    loop (set in the turn the thread's hand-back runs) and ``asyncio.shield``'s outer future
+    (set a turn later); the request's task runs in the turn after that. Here the thread's
+    hand-back settles the future the task awaits, and the task runs in the next turn. While
+    the loop sends to a thousand open event streams a turn takes a few milliseconds
+    (bench/concurrency.py), and the token route spent a third of its time in that trip
+    back. What asgiref sets up for the thread is set up alike: the caller's context
+    variables, asgiref's ``Local`` storage moved to the thread and the changes brought back
+    (its ``_restore_context``; asgiref is pinned in requirements.txt for it), and the loop
+    for an ``async_to_sync`` inside the block. As with ``sync_to_async``, a cancelled
+    request (the client left) lets its thread finish. tests/deploy/test_block_trip.py
+    counts the turns, asgiref's included."""
+
+    def __init__(self, block: Callable[[HttpRequest], Any]) -> None:
+        self.block = block
+        markcoroutinefunction(self)  # Django asks whether the next layer is async
+
+    async def __call__(self, request: HttpRequest) -> Any:
+        executor = _request_thread.get(None)
+        if executor is None:  # not through SyncBlockASGIHandler.__call__ (a test's own call)
+            return await sync_to_async(self.block, thread_sensitive=True)(request)
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        answered: asyncio.Future[Any] = loop.create_future()
+        executor.submit(self._in_thread, loop, context, answered, request)
+        try:
+            return await answered
+        finally:
+            restore_context(context)
+
+    def _in_thread(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        context: contextvars.Context,
+        answered: asyncio.Future[Any],
+        request: HttpRequest,
+    ) -> None:
+        SyncToAsync.threadlocal.main_event_loop = loop
+        SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+        SyncToAsync.threadlocal.task_context = []
+        try:
+            result = context.run(self._run, context, request)
+        except BaseException as error:  # handed to the awaiting task
+            loop.call_soon_threadsafe(_settle, answered, None, error)
+        else:
+            loop.call_soon_threadsafe(_settle, answered, result, None)
+
+    def _run(self, context: contextvars.Context, request: HttpRequest) -> Any:
+        restore_context(context)  # asgiref's Local storage, moved to this thread
+        return self.block(request)
+
+
+def _settle(answered: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if answered.done():  # the request was cancelled meanwhile
+        return
+    if error is not None:
+        answered.set_exception(error)
+    else:
+        answered.set_result(result)
+
+
 class RequestThreads:
     """Single-thread executors lent to requests, one each, and kept for the next ones.
 
@@ -121,7 +200,11 @@ class SyncBlockASGIHandler(ASGIHandler):
         try:
             # The caller owns an executor given to the context: not shut down on exit.
             async with ThreadSensitiveContext(executor=executor):
-                await self.handle(scope, receive, send)
+                lent = _request_thread.set(executor)
+                try:
+                    await self.handle(scope, receive, send)
+                finally:
+                    _request_thread.reset(lent)
         finally:
             self.threads.give_back(executor)
 
@@ -145,7 +228,7 @@ class SyncBlockASGIHandler(ASGIHandler):
         if is_async and name is not None and not core and method_is_sync:
             # The sync block's entry: the request's one trip from the loop to its thread.
             self._block_entry = True
-            return sync_to_async(self._starting_block(method), thread_sensitive=True)
+            return BlockTrip(self._starting_block(method))
         if not is_async and name is not None and core:
             # The innermost middleware is sync: give it Django's sync core.
             self._sync_core = True

@@ -4,6 +4,7 @@ event stream of the process (config/asgi.py, chatbot/serializers.py)."""
 
 import gc
 import json
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -63,7 +64,12 @@ class Browser:
 def garbage_of(calls) -> list:
     """The cyclic garbage ``calls`` leaves (the collector off meanwhile, then asked to keep
     what it finds instead of freeing it)."""
-    gc.collect()
+    # Earlier tests' request threads end when their applications are collected, and their
+    # thread-local database connections then become garbage: let them finish first.
+    deadline, quiet = time.monotonic() + 3, 0
+    while quiet < 3 and time.monotonic() < deadline:
+        quiet = 0 if gc.collect() else quiet + 1
+        time.sleep(0.05)
     gc.disable()
     try:
         calls()
