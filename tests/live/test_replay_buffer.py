@@ -4,7 +4,7 @@ process keeps (a reply's deltas only while the reply runs)."""
 import gc
 from decimal import Decimal
 
-from chatbot.engines.local.hub import REPLAY_EVENTS, Event, MemoryHub
+from chatbot.engines.local.hub import REPLAY_EVENTS, MemoryHub
 
 
 def publish_reply(hub: MemoryHub, conversation_id: int, reply_id: int, deltas: int) -> list[str]:
@@ -50,7 +50,9 @@ def test_the_buffer_stays_bounded():
     kept = hub.replay(7, "0-0")
     assert len(kept) == REPLAY_EVENTS
     # The newest, whole and in order: the oldest went out event by event, not field by field.
-    assert [e.data for e in kept] == [{"messageId": 70, "text": f"{i} "} for i in range(50, REPLAY_EVENTS + 50)]
+    assert [e.data for e in kept] == [
+        {"messageId": 70, "text": f"{i} "} for i in range(50, REPLAY_EVENTS + 50)
+    ]
     assert all(e.type == "reply.delta" for e in kept)
 
 
