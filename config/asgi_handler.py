@@ -111,7 +111,9 @@ class BlockTrip:
     variables, asgiref's ``Local`` storage moved to the thread and the changes brought back
     (its ``_restore_context``; asgiref is pinned in requirements.txt for it), and the loop
     for an ``async_to_sync`` inside the block. As with ``sync_to_async``, a cancelled
-    request (the client left) lets its thread finish. tests/deploy/test_block_trip.py
+    request (the client left) lets its thread finish; unlike it, an ``async_to_sync`` call
+    the block is making then is not cancelled but finishes with the block (the chat makes
+    one only for a reply run inline, which then ends whole). tests/deploy/test_block_trip.py
     counts the turns, asgiref's included."""
 
     def __init__(self, block: Callable[[HttpRequest], Any]) -> None:
@@ -142,11 +144,11 @@ class BlockTrip:
         SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
         SyncToAsync.threadlocal.task_context = []
         try:
-            result = context.run(self._run, context, request)
-        except BaseException as error:  # handed to the awaiting task
-            loop.call_soon_threadsafe(_settle, answered, None, error)
-        else:
-            loop.call_soon_threadsafe(_settle, answered, result, None)
+            result, error = context.run(self._run, context, request), None
+        except BaseException as raised:  # handed to the awaiting task
+            result, error = None, raised
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody awaits the answer
+            loop.call_soon_threadsafe(_settle, answered, result, error)
 
     def _run(self, context: contextvars.Context, request: HttpRequest) -> Any:
         restore_context(context)  # asgiref's Local storage, moved to this thread
