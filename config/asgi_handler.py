@@ -36,7 +36,7 @@ import contextvars
 import functools
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import (
@@ -92,8 +92,12 @@ def run_hooks_on_loop(chain: Any) -> int:
     return switched
 
 
-# The request's single-thread executor, lent by ``SyncBlockASGIHandler.__call__``.
-_request_thread: contextvars.ContextVar[ThreadPoolExecutor] = contextvars.ContextVar("request_thread")
+def lent_thread() -> Executor | None:
+    """The request's single-thread executor, where ``sync_to_async(thread_sensitive=True)``
+    finds it: lent to asgiref's ``ThreadSensitiveContext`` by
+    ``SyncBlockASGIHandler.__call__``. None outside such a context."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    return SyncToAsync.context_to_thread_executor.get(context) if context is not None else None
 
 
 class BlockTrip:
@@ -121,7 +125,7 @@ class BlockTrip:
         markcoroutinefunction(self)  # Django asks whether the next layer is async
 
     async def __call__(self, request: HttpRequest) -> Any:
-        executor = _request_thread.get(None)
+        executor = lent_thread()
         if executor is None:  # not through SyncBlockASGIHandler.__call__ (a test's own call)
             return await sync_to_async(self.block, thread_sensitive=True)(request)
         loop = asyncio.get_running_loop()
@@ -202,11 +206,7 @@ class SyncBlockASGIHandler(ASGIHandler):
         try:
             # The caller owns an executor given to the context: not shut down on exit.
             async with ThreadSensitiveContext(executor=executor):
-                lent = _request_thread.set(executor)
-                try:
-                    await self.handle(scope, receive, send)
-                finally:
-                    _request_thread.reset(lent)
+                await self.handle(scope, receive, send)
         finally:
             self.threads.give_back(executor)
 

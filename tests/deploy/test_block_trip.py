@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import ThreadSensitiveContext, async_to_sync, sync_to_async
 from django.urls import get_script_prefix, set_script_prefix
 
-from config.asgi_handler import BlockTrip, _request_thread
+from config.asgi_handler import BlockTrip
 
 flavour: contextvars.ContextVar[str] = contextvars.ContextVar("flavour", default="none")
 
@@ -41,11 +41,10 @@ def on_counting_loop(scenario: Callable[[CountingLoop], Coroutine[Any, Any, Any]
 async def trip(block: Callable[[Any], Any], request: Any = None) -> Any:
     """``block`` through a BlockTrip, on a request thread as the handler lends one."""
     executor = ThreadPoolExecutor(max_workers=1)
-    lent = _request_thread.set(executor)
     try:
-        return await BlockTrip(block)(request)
+        async with ThreadSensitiveContext(executor=executor):
+            return await BlockTrip(block)(request)
     finally:
-        _request_thread.reset(lent)
         executor.shutdown(wait=False)
 
 
