@@ -38,16 +38,11 @@ def _close_database_pools(django_db_setup: Any) -> Iterator[None]:
     """On PostgreSQL the settings give each process a connection pool (psycopg_pool). At the
     end of the session Django closes its connections, which hands them back to the pool,
     and the pool keeps them open: dropping the test database then failed with "is being
-    accessed by other users" (a warning at every PostgreSQL run). The pools close first."""
+    accessed by other users" (a warning at every PostgreSQL run). The pools close first:
+    every pool of the process (the backend keeps them per process, by alias), not only those
+    of this thread's connections — one made by a request's or a reply's thread is not
+    reachable from them."""
     yield
-    from django.db import connections
-
-    for connection in connections.all(initialized_only=True):
-        close_pool = getattr(connection, "close_pool", None)
-        if close_pool is not None:
-            close_pool()
-    # Pools are kept per process, not per thread: one made by another thread (a request's
-    # or a reply's) is not reachable from this thread's connections.
     try:
         from django.db.backends.postgresql.base import DatabaseWrapper
     except ImportError:  # psycopg not installed: no pools
