@@ -8,9 +8,9 @@ import time
 
 import pytest
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 
 from config.asgi_handler import SyncBlockASGIHandler
+from tests.support.asgi import exchange
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,36 +29,19 @@ class Browser:
 
     async def _post(self, path: str, body: bytes) -> int:
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        scope = {
-            "type": "http",
-            "http_version": "1.1",
-            "method": "POST",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "headers": [
-                (b"host", b"127.0.0.1"),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cookie", cookie.encode()),
-                (b"x-csrftoken", CSRF.encode()),
-            ],
-            "client": ("127.0.0.1", 5000),
-            "server": ("127.0.0.1", 8000),
-            "scheme": "http",
-        }
-        communicator = ApplicationCommunicator(self.application, scope)
-        await communicator.send_input({"type": "http.request", "body": body})
-        start = await communicator.receive_output(5)
-        while (await communicator.receive_output(5)).get("more_body"):
-            pass
-        await communicator.send_input({"type": "http.disconnect"})  # as uvicorn, once answered
-        await communicator.wait(5)
-        for name, value in start["headers"]:
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"cookie", cookie.encode()),
+            (b"x-csrftoken", CSRF.encode()),
+        ]
+        status, answered, _ = await exchange(
+            self.application, path, method="POST", body=body, headers=headers, disconnect=True
+        )
+        for name, value in answered:
             if name.lower() == b"set-cookie":
                 key, _, rest = value.decode().partition("=")
                 self.cookies[key] = rest.split(";")[0]
-        return start["status"]
+        return status
 
 
 def garbage_of(calls) -> list:

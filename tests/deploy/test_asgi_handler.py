@@ -14,13 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.asgi_handler import RequestThreads, SyncBlockASGIHandler
+from tests.support.asgi import exchange
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,39 +71,6 @@ urlpatterns = [
 ]
 
 
-async def exchange(
-    application, url: str, *, disconnect: bool = False
-) -> tuple[int, dict[bytes, bytes], bytes]:
-    """One GET through ``application``; with ``disconnect``, as uvicorn serves one: once the
-    response is complete, ``receive`` says the client is gone (``http.disconnect``), which
-    Django's listener raises as RequestAborted."""
-    scope = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "GET",
-        "path": url,
-        "raw_path": url.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-        "scheme": "http",
-    }
-    communicator = ApplicationCommunicator(application, scope)
-    await communicator.send_input({"type": "http.request", "body": b""})
-    start = await communicator.receive_output(5)
-    body = b""
-    while True:
-        message = await communicator.receive_output(5)
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    if disconnect:
-        await communicator.send_input({"type": "http.disconnect"})
-        await communicator.wait(5)
-    return start["status"], dict(start["headers"]), body
-
-
 @async_to_sync
 async def get(application, url: str) -> tuple[int, dict[bytes, bytes], bytes]:
     """One GET to its end, as uvicorn serves it: the client is gone once the response is
@@ -112,7 +79,8 @@ async def get(application, url: str) -> tuple[int, dict[bytes, bytes], bytes]:
     kept a pooled connection checked out, and PostgreSQL's test database could not be
     dropped at the end of the run)."""
     seen["loop"] = threading.get_ident()
-    return await exchange(application, url, disconnect=True)
+    status, headers, body = await exchange(application, url, disconnect=True)
+    return status, dict(headers), body
 
 
 @pytest.fixture
