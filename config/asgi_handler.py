@@ -241,6 +241,14 @@ class SyncBlockASGIHandler(ASGIHandler):
             is_async = False
         return super().adapt_method_mode(is_async, method, method_is_async, debug, name)
 
+    async def send_response(self, response: HttpResponseBase, send: Any) -> None:
+        # An event stream's events may be written by their publisher while the stream
+        # waits (chatbot.engines.local.push): its writer takes the server's send here.
+        writer = getattr(response, "direct_writer", None)
+        if writer is not None:
+            send = writer.wrap(send, getattr(response, "_iterator", None))
+        await super().send_response(response, send)
+
     def _starting_block(self, block: Callable[[HttpRequest], Any]) -> Callable[[HttpRequest], Any]:
         handler_class = self.__class__
 

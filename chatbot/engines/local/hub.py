@@ -29,7 +29,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -198,15 +198,24 @@ class _Subscriber:
         self.loop = loop
         self.aqueue: _Inbox | None = _Inbox(loop) if loop is not None else None
         self.squeue: queue.SimpleQueue[Event] | None = queue.SimpleQueue() if loop is None else None
+        # Sends an event to the browser there and then, False when it cannot (set by
+        # ``subscribe``; chatbot.engines.local.push).
+        self.direct: Callable[[Event], bool] | None = None
 
     def put(self, event: Event) -> None:
         if self.squeue is not None:
             self.squeue.put(event)
         elif self.loop is not None and self.aqueue is not None:
             # A reply running on the stream's own loop (the usual case under ASGI) hands
-            # the event over directly; from another thread, through the loop's wake-up.
+            # the event over directly: written at once while the stream's task is idle
+            # with nothing queued, else queued for it. From another thread, through the
+            # loop's wake-up.
             if asyncio._get_running_loop() is self.loop:
-                self.aqueue.put_nowait(event)
+                inbox = self.aqueue
+                direct = self.direct
+                if direct is not None and inbox.waiter is not None and not inbox.items and direct(event):
+                    return
+                inbox.put_nowait(event)
                 return
             with contextlib.suppress(RuntimeError):  # the loop closed: the stream is gone
                 self.loop.call_soon_threadsafe(self.aqueue.put_nowait, event)
@@ -262,6 +271,28 @@ class _Ordering:
         self.last = key
         return True
 
+    def delivering(self, send_now: Callable[[Event], bool]) -> Callable[[Event], bool]:
+        """``send_now`` for live events only, each at most once and in order: an event
+        already delivered counts as sent (dropped, as the queued way drops it); one it
+        cannot send stays undelivered, for the queued way."""
+
+        def deliver(event: Event) -> bool:
+            if event is HEARTBEAT or event is RESTARTING:
+                return False  # the stream's task acts on these
+            key = event.order_key
+            if key <= self.last:
+                return True
+            try:
+                sent = send_now(event)
+            except Exception:  # never into the publisher (a reply): the task sends it
+                logger.exception("Could not write an event directly; the stream sends it")
+                return False
+            if sent:
+                self.last = key
+            return sent
+
+        return deliver
+
 
 class EventHub:
     def __init__(self) -> None:
@@ -293,16 +324,26 @@ class EventHub:
         return None
 
     async def subscribe(
-        self, conversation_id: int, last_event_id: str = "", heartbeat: float = HEARTBEAT_SECONDS
+        self,
+        conversation_id: int,
+        last_event_id: str = "",
+        heartbeat: float = HEARTBEAT_SECONDS,
+        send_now: Callable[[Event], bool] | None = None,
     ) -> AsyncIterator[list[Event] | None]:
         """Yield events after ``last_event_id`` then live ones, in batches (whatever
         arrived while the stream was busy sending goes out together); ``None`` is a
-        heartbeat, every ``heartbeat`` seconds whether or not events flow."""
+        heartbeat, every ``heartbeat`` seconds whether or not events flow.
+
+        ``send_now``: sends a live event to the browser itself, False when it cannot. It
+        is offered each event published on this loop while this generator waits with
+        nothing queued; what it sends is not yielded (chatbot.engines.local.push)."""
         await self._ensure_listening()
         subscriber = self.fanout.add(conversation_id)
         events = subscriber.aqueue
         assert events is not None
         ordering = _Ordering(last_event_id)
+        if send_now is not None:
+            subscriber.direct = ordering.delivering(send_now)
         # One timer per stream for its heartbeats, not a timeout per event: waiting with
         # asyncio.wait_for for each event costs a task and a timer each time, which at
         # 25,000 events a second was most of the loop's work.

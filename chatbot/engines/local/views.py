@@ -42,6 +42,7 @@ from ...shop_settings import settings_for_shop
 from ...shops import shop_id_for_request, shop_info
 from ...signin import SESSION_ENDED, session_fingerprint, session_replaced
 from . import hub as events
+from .push import DirectWriter
 
 SESSION_CHECK_HEARTBEATS = 4  # the session backstop runs on every 4th heartbeat (1 min at 15 s)
 # retry: how long the browser waits before reconnecting on its own.
@@ -168,6 +169,9 @@ class EventStreamResponse(StreamingHttpResponse):
     conversations). A middleware that replaces ``streaming_content`` still yields bytes,
     and a sync stream (WSGI) takes Django's own path."""
 
+    # The stream's events' writer, attached by config.asgi_handler (chatbot.engines.local.push).
+    direct_writer: DirectWriter | None = None
+
     def __aiter__(self) -> AsyncIterator[bytes]:
         if self.is_async:
             stream: AsyncIterator[bytes] = getattr(self, "_iterator")  # noqa: B009 (Django's own)
@@ -188,7 +192,16 @@ def _on_event(grant: Grant, event: events.Event) -> tuple[bytes, bool]:
     return b"", False  # another device's sign-out, or from before this stream opened
 
 
-async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> AsyncIterator[bytes]:
+async def _event_stream(
+    grant: Grant, slots: _Slots, last_event_id: str, writer: DirectWriter
+) -> AsyncIterator[bytes]:
+    def send_now(event: events.Event) -> bool:
+        # What the loop below would send for this event, written by the publisher itself
+        # while this stream waits (chatbot.engines.local.push); an event that ends the
+        # stream is left to the loop.
+        out, done = _on_event(grant, event)
+        return not done and (not out or writer.write(out))
+
     try:
         # On the server's main loop here: the one place the shutdown handler can be
         # chained in (it ends this stream on SIGTERM).
@@ -196,7 +209,10 @@ async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> Asyn
         yield _STREAM_OPENING
         beats = 0
         hub = events.get_hub()
-        async for batch in hub.subscribe(grant.conversation_id, last_event_id, heartbeat=_heartbeat()):
+        subscription = hub.subscribe(
+            grant.conversation_id, last_event_id, heartbeat=_heartbeat(), send_now=send_now
+        )
+        async for batch in subscription:
             if batch is None:
                 beats += 1
                 out, done = await _in_thread(_on_heartbeat, thread_sensitive=False)(grant, slots, beats)
@@ -219,6 +235,7 @@ async def _event_stream(grant: Grant, slots: _Slots, last_event_id: str) -> Asyn
             if done:
                 return
     finally:
+        writer.close()
         await _in_thread(slots.release, thread_sensitive=False)()
 
 
@@ -239,6 +256,26 @@ def _event_stream_sync(grant: Grant, slots: _Slots, last_event_id: str) -> Itera
                 return
     finally:
         slots.release()
+
+
+def event_stream_response(
+    grant: Grant, slots: _Slots, last_event_id: str, *, asgi: bool
+) -> EventStreamResponse:
+    """The stream of ``grant``'s conversation after ``last_event_id``, as a response.
+
+    Under ASGI the stream is an async generator and holds no thread; under WSGI
+    (runserver, a sync gunicorn) Django would buffer an async generator forever, so the
+    stream is a plain generator there — it holds its worker thread, as WSGI must."""
+    if not asgi:
+        return EventStreamResponse(
+            _event_stream_sync(grant, slots, last_event_id), content_type="text/event-stream; charset=utf-8"
+        )
+    writer = DirectWriter()
+    stream = _event_stream(grant, slots, last_event_id, writer)
+    writer.stream = stream
+    response = EventStreamResponse(stream, content_type="text/event-stream; charset=utf-8")
+    response.direct_writer = writer  # attached by config.asgi_handler, which sends the response
+    return response
 
 
 def events_view(request: HttpRequest) -> HttpResponseBase:
@@ -275,15 +312,7 @@ def events_view(request: HttpRequest) -> HttpResponseBase:
     except ApiError as refused:
         return error_response(refused)
     last_event_id = (request.headers.get("Last-Event-ID") or request.GET.get("lastEventId", ""))[:40]
-    # Under ASGI the stream is an async generator and holds no thread; under WSGI
-    # (runserver, a sync gunicorn) Django would buffer an async generator forever, so the
-    # stream is a plain generator there — it holds its worker thread, as WSGI must.
-    stream: Iterator[bytes] | AsyncIterator[bytes] = (
-        _event_stream(grant, slots, last_event_id)
-        if isinstance(request, ASGIRequest)
-        else _event_stream_sync(grant, slots, last_event_id)
-    )
-    response = EventStreamResponse(stream, content_type="text/event-stream; charset=utf-8")
+    response = event_stream_response(grant, slots, last_event_id, asgi=isinstance(request, ASGIRequest))
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # proxies must not hold back events
     response["X-Chatbot-User"] = grant.chat_user_id
