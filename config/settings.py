@@ -177,6 +177,8 @@ if REDIS_URL:
     SESSION_ENGINE = "config.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # In the database, read with one prepared statement (config/session_db.py: why).
+    SESSION_ENGINE = "config.session_db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

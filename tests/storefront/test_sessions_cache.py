@@ -72,4 +72,4 @@ def test_a_sign_out_redis_missed_is_honoured_once_the_capped_copy_lapses(redis_s
 
 
 def test_without_redis_sessions_stay_in_the_database():
-    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert django_settings.SESSION_ENGINE == "config.session_db"  # tests/storefront/test_session_db.py
