@@ -11,10 +11,11 @@ The bytes and their order are the same either way: a direct write happens only w
 task would have sent that very event next (nothing queued, nothing being sent), and once
 a direct write has to wait (the client reads slowly and the server paused writing), every
 later event takes the queued way and the task's sends wait for it first. What the direct
-way saves is the task's wake-up and the generators' resumptions: at 1,000 streaming replies
-(20 events a second each) the stream side of every event was about half the chat's
-per-event CPU on the event loop, and the chat's per-event cost 1.6x the bare Django SSE
-view's (bench/concurrency.py; CHANGELOG, thirteenth pass).
+way saves is the task's wake-up and the generators' resumptions: with 1,000 streaming
+replies (20 events a second each) the stream side of every event was about half the
+chat's per-event CPU on the event loop, and the chat's per-event cost 1.6x the bare Django
+SSE view's; written directly, about a quarter less (bench/stream_cost.py; CHANGELOG,
+thirteenth pass).
 
 ``DirectWriter.wrap`` is called by ``config.asgi_handler`` with the server's ``send``;
 under any other handler (Django's own, WSGI) the writer stays unattached and every event
