@@ -208,6 +208,26 @@ def report(name: str, rows: list[dict[str, float]]) -> int:
     return best
 
 
+def ratio_line(
+    chat: int, bare: int, chat_rows: list[dict[str, float]], bare_rows: list[dict[str, float]]
+) -> str:
+    """The ratio as printed. A stack that held the last level run has its limit above it, one
+    that held no level has its limit below the first: either way the ratio is only a bound."""
+    ratio = chat / bare if bare else float("nan")
+    notes = [
+        f"{name} held the last level run"
+        for rows, name in ((bare_rows, "the bare stack"), (chat_rows, "the chat"))
+        if rows and held(rows[-1])
+    ]
+    notes += [
+        f"{name} held no level run (its limit is below {int(rows[0]['n'])})"
+        for rows, name, best in ((chat_rows, "the chat", chat), (bare_rows, "the bare stack", bare))
+        if rows and best == 0
+    ]
+    bound = f" (not a measure: {' and '.join(notes)})" if notes else ""
+    return f"chat holds {chat} of the bare stack's {bare}: {ratio:.0%}{bound} (goal >= 70 %)"
+
+
 def run_levels(
     site: LiveSite, base: str, levels: list[int], bare: bool = False, up_to: int = 0
 ) -> list[dict[str, float]]:
@@ -293,14 +313,7 @@ def measure(args: argparse.Namespace, database_url: str | None) -> dict[str, flo
             name = f"sync baseline (gunicorn gthread, {args.baseline_threads} threads)"
             report(name, run_levels(site, base, baseline_levels))
     ratio = chat / bare if bare else float("nan")
-    # A stack that held the last level run has its limit above it: the ratio is a bound.
-    bounds = [
-        note
-        for rows, note in ((bare_rows, "the bare stack"), (chat_rows, "the chat"))
-        if rows and held(rows[-1])
-    ]
-    bound = f" (not a measure: {' and '.join(bounds)} held the last level run)" if bounds else ""
-    print(f"chat holds {chat} of the bare stack's {bare}: {ratio:.0%}{bound} (goal >= 70 %)", flush=True)
+    print(ratio_line(chat, bare, chat_rows, bare_rows), flush=True)
     at_1000 = next((r for r in chat_rows if r["n"] == 1000), None)
     summary = {"chat_held": float(chat), "bare_held": float(bare), "ratio_pct": ratio * 100}
     if at_1000 is not None:

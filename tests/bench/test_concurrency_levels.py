@@ -47,3 +47,26 @@ def test_a_level_not_held_ends_the_run_as_before(monkeypatch):
     site, tried = fake_site_holding_up_to(900, monkeypatch)
     concurrency.run_levels(site, "http://x", [750, 1000, 1250], up_to=2_500)
     assert tried == [750, 1000, 1250]  # the given levels are all run
+
+
+def rows(held_up_to: int, levels: list[int]) -> list[dict[str, float]]:
+    return [
+        {"n": n, "complete": n, "delivery_p99": 5.0, "token_p99": 10.0 if n <= held_up_to else 60.0}
+        for n in levels
+    ]
+
+
+def test_a_ratio_between_two_limits_found_is_a_measure():
+    line = concurrency.ratio_line(750, 1000, rows(750, [750, 1000]), rows(1000, [750, 1000, 1250]))
+    assert line.startswith("chat holds 750 of the bare stack's 1000: 75%")
+    assert "not a measure" not in line
+
+
+def test_a_stack_that_held_no_level_makes_the_ratio_a_bound():
+    line = concurrency.ratio_line(0, 750, rows(0, [750, 1000]), rows(750, [750, 1000]))
+    assert "not a measure: the chat held no level run (its limit is below 750)" in line
+
+
+def test_a_stack_that_held_the_last_level_makes_the_ratio_a_bound():
+    line = concurrency.ratio_line(1000, 1250, rows(1000, [750, 1000, 1250]), rows(1250, [750, 1000, 1250]))
+    assert "not a measure: the bare stack held the last level run" in line
