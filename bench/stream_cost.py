@@ -25,13 +25,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -73,19 +71,8 @@ async def _reply(conversation_id: int, until: float) -> None:
                 "".join(parts)  # the checkpoint's text (queued for the lease keeper)
 
 
-async def _bare(until: float) -> AsyncIterator[str]:
-    yield "retry: 2000\n: connected\n\n"
-    i = 0
-    while time.monotonic() < until:
-        await asyncio.sleep(TICK)
-        text = f"[{i}@{time.time():.6f}]"
-        i += 1
-        yield f"event: reply.delta\ndata: {json.dumps({'messageId': 1, 'text': text})}\n\n"
-
-
 async def _measure(way: str, conversations: int, seconds: float) -> float:
-    from django.http import StreamingHttpResponse
-
+    from bench.bare_sse import urls as bare_view
     from chatbot import lifecycle
     from chatbot.engines.local import views
     from config.asgi_handler import SyncBlockASGIHandler
@@ -96,7 +83,7 @@ async def _measure(way: str, conversations: int, seconds: float) -> float:
     tasks = []
     for cid in range(conversations):
         if way == "bare":
-            response: Any = StreamingHttpResponse(_bare(until), content_type="text/event-stream")
+            response: Any = await bare_view.events(None)  # bench/concurrency.py's bare view itself
         else:
             grant = views.Grant(cid, f"guest-{cid}", None, time.time())
             response = views.event_stream_response(grant, views._Slots(f"guest-{cid}"), "", asgi=True)
@@ -121,6 +108,8 @@ def one(way: str, conversations: int, seconds: float) -> float:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["REDIS_URL"] = ""  # the memory hub: one process
+    os.environ["CHATBOT_FAKE_TICK_MS"] = str(int(TICK * 1000))  # the bare view's pace
+    os.environ["BARE_TICKS"] = str(int((seconds + 5) / TICK))  # it streams past the measurement
     import django
     import uvloop
 

@@ -57,13 +57,6 @@ class _Resumed:
                 return
 
 
-def _retrieved(task: asyncio.Future[None]) -> None:
-    # A send that failed (the client left) is the stream's end, which its task meets on
-    # its next send; nothing to log here.
-    if not task.cancelled():
-        task.exception()
-
-
 class DirectWriter:
     """One event stream's connection, for direct writes (see the module's docstring)."""
 
@@ -122,7 +115,10 @@ class DirectWriter:
     def _written(self, task: asyncio.Future[None]) -> None:
         if self._pending is task:
             self._pending = None
-        _retrieved(task)
+        # A send that failed (the client left) is the stream's end, which its task meets on
+        # its next send: the exception is taken here so nothing logs it as never retrieved.
+        if not task.cancelled():
+            task.exception()
 
     def close(self) -> None:
         """The stream ended: no more direct writes. A write still waiting finishes first
