@@ -2,6 +2,7 @@
 process keeps (a reply's deltas only while the reply runs)."""
 
 import gc
+import tracemalloc
 from decimal import Decimal
 
 from chatbot.engines.local.hub import REPLAY_EVENTS, MemoryHub
@@ -72,6 +73,31 @@ def test_keeping_an_event_allocates_nothing_the_garbage_collector_tracks():
         gc.enable()
     assert grown < 10, f"{grown} tracked objects kept for 300 events"
     assert len(hub.replay(7, "0-0")) == 6 + 301  # all kept: two replies of a thinking and deltas
+
+
+def test_a_kept_event_holds_about_its_own_size():
+    # orjson's output is its whole buffer (1 KiB at least, a power of two past that): kept
+    # as is, a running reply's 400 deltas held ~400 KiB, and a finished 10 KB reply 128 KiB
+    # for an hour (1,000 streaming replies: ~400 MB of the server's memory).
+    hub = MemoryHub()
+    publish_reply(hub, 7, reply_id=70, deltas=5)  # the conversations' buffers exist
+    publish_reply(hub, 8, reply_id=80, deltas=0)
+    text = "".join(f"[{i}@1765000000.123456]" for i in range(400))  # a 400-delta reply, ~10 KB
+    end = {"message": {"id": 80, "text": text, "status": "done"}}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        publish_reply(hub, 7, reply_id=70, deltas=400)
+        per_delta = (tracemalloc.get_traced_memory()[0] - before) / 400
+        before = tracemalloc.get_traced_memory()[0]
+        hub.publish(8, "reply.done", end)
+        for_the_end = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert per_delta < 250, f"{per_delta:.0f} bytes kept per delta of ~40 bytes of JSON"
+    assert for_the_end < 2 * len(text), f"{for_the_end} bytes kept for a reply of {len(text)}"
+    (done,) = [e for e in hub.replay(8, "0-0") if e.type == "reply.done"]
+    assert done.data == end
 
 
 def test_a_replayed_event_is_what_the_live_stream_sent():

@@ -114,9 +114,16 @@ def json_bytes(data: Any) -> bytes:
     at 1,000 streaming replies; orjson takes 0.1. Anything orjson refuses (an integer
     past 64 bits) takes the standard library's path."""
     try:
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        encoded = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # orjson.JSONEncodeError is one
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    # orjson returns its whole output buffer, never trimmed: at least 1 KiB, past that the
+    # next power of two (a 10 KB reply's JSON holds 128 KiB; orjson issue 483, Home
+    # Assistant's pull request 181240). The replay buffer keeps each event for up to an
+    # hour and every delta of a streaming reply until it ends: at 1,000 streaming replies
+    # that was ~400 MB of a server's memory for ~40 MB of JSON (bench/concurrency.py). A
+    # right-sized copy costs ~0.1 us; join copies when given two parts.
+    return b"".join((encoded, b""))
 
 
 # Put into every open stream of this process when it shuts down (chatbot.lifecycle): the
